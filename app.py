@@ -1,0 +1,23 @@
+"""City Practice Matcher: Streamlit entry point. It only builds the navigation; pages live in ui/."""
+import streamlit as st
+
+from ui import pages
+from ui.components import GLOBAL_CSS
+
+st.set_page_config(page_title="City Practice Matcher", page_icon="🏙️", layout="wide")
+st.markdown(GLOBAL_CSS, unsafe_allow_html=True)
+
+nav = st.navigation(
+    {
+        "For city officials": [
+            st.Page(pages.find_practices, title="Find practices", icon="🔎", url_path="find", default=True),
+            st.Page(pages.twinning_partners, title="Twinning partners", icon="🤝", url_path="partners"),
+        ],
+        "For hub staff": [
+            st.Page(pages.network_pairing, title="Network pairing", icon="🕸️", url_path="pairing"),
+            st.Page(pages.catalog_admin, title="Catalog", icon="🗂️", url_path="catalog"),
+        ],
+        "": [st.Page(pages.about, title="About", icon="ℹ️", url_path="about")],
+    }
+)
+nav.run()

@@ -1,0 +1,461 @@
+"""`python -m matcher ...`: validate, import, export, stats, recommend, themes, partners, pairs, gaps, evaluate.
+
+Errors are one clear line on stderr: exit 1 for bad data, 2 for bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .catalog import DATA_DIR, FILES, Catalog, load_data_dir, read_data_dir
+from .schema import EVIDENCE_LEVELS, REGIONS, TABLES
+
+EXIT_DATA, EXIT_USAGE = 1, 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_DATA):
+        super().__init__(message)
+        self.code = code
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise CliError(f"{self.prog}: {message} (see --help)", EXIT_USAGE)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _store(args):
+    from .store import Store
+
+    return Store(getattr(args, "database_url", None))
+
+
+def _catalog(args) -> Catalog:
+    return _store(args).load()
+
+
+def _matcher(catalog: Catalog):
+    from .engine import PracticeMatcher
+
+    return PracticeMatcher(catalog.taxonomy).fit(catalog.practices, catalog.cities)
+
+
+# ---- commands --------------------------------------------------------------------------------
+def cmd_validate(args) -> int:
+    from .io import read_upload
+    from .taxonomy import Taxonomy
+    from .validate import validate_tables
+
+    path = Path(args.path) if args.path else DATA_DIR
+    if not path.exists():
+        raise CliError(f"no such file or folder: {path}", EXIT_USAGE)
+    if path.is_dir():
+        try:
+            catalog, problems = load_data_dir(path)
+        except FileNotFoundError as exc:
+            raise CliError(f"missing file: {exc.filename}")
+    else:
+        taxonomy = Taxonomy.load(DATA_DIR / "taxonomy.yaml")
+        raw, files = read_data_dir(DATA_DIR)
+        table, rows, problems0 = read_upload(path.name, path.read_bytes())
+        raw[table] = rows
+        files[table] = path.name
+        models, problems = validate_tables(raw, taxonomy, files)
+        problems = problems0 + problems
+        catalog = Catalog(tuple(models["practices"]), tuple(models["cities"]), tuple(models["challenges"]))
+    for p in problems:
+        print(f"ERROR {p}")
+    counts = f"{len(catalog.practices)} practices, {len(catalog.cities)} cities, {len(catalog.intakes)} stated challenges"
+    if problems:
+        print(f"{len(problems)} problem(s) found ({counts} valid).")
+        return EXIT_DATA
+    print(f"OK: {counts}; no problems.")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .io import ReadError, read_upload
+    from .store import ImportRejected
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"no such file: {path}", EXIT_USAGE)
+    store = _store(args)
+    data = path.read_bytes()
+    try:
+        if path.suffix.lower() == ".json" and args.table is None:
+            obj = json.loads(data.decode("utf-8-sig"))
+            if isinstance(obj, dict) and set(obj) >= {"practices", "cities"}:
+                store.replace_all(obj)
+                print(f"imported the whole catalog: {len(obj['practices'])} practices, {len(obj['cities'])} cities, {len(obj.get('challenges', []))} stated challenges")
+                return 0
+        table, rows, problems = read_upload(path.name, data, args.table)
+        if problems:
+            raise ImportRejected(problems)
+        report = store.upsert(table, rows, file=path.name)
+    except ReadError as exc:
+        raise CliError(f"{path.name}: {exc}")
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})")
+    except ImportRejected as exc:
+        for p in exc.problems:
+            print(f"ERROR {p}", file=sys.stderr)
+        raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was written")
+    print(f"imported {report}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .io import to_csv
+
+    store = _store(args)
+    data = store.export()
+    if args.format == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        if args.output in (None, "-"):
+            sys.stdout.write(text + "\n")
+        else:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+            print(f"wrote {args.output}")
+        return 0
+    tables = [args.table] if args.table else list(TABLES)
+    if args.output in (None, "-"):
+        if len(tables) != 1:
+            raise CliError("CSV to standard output needs --table practices|cities|challenges", EXIT_USAGE)
+        sys.stdout.buffer.write(to_csv(tables[0], data[tables[0]]))
+        return 0
+    out = Path(args.output)
+    if len(tables) == 1 and out.suffix.lower() == ".csv":
+        out.write_bytes(to_csv(tables[0], data[tables[0]]))
+        print(f"wrote {out}")
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    for t in tables:
+        (out / f"{t}.csv").write_bytes(to_csv(t, data[t]))
+    print(f"wrote {', '.join(str(out / f'{t}.csv') for t in tables)}")
+    return 0
+
+
+def compute_stats(catalog: Catalog) -> dict[str, Any]:
+    ps = catalog.practices
+    tax_ids = catalog.taxonomy.ids if catalog.taxonomy else []
+    theme_counts = Counter(t for p in ps for t in p.themes)
+    return {
+        "practices": len(ps),
+        "cities": len(catalog.cities),
+        "regions": len({p.region for p in ps}),
+        "mena_practices": sum(p.region == "MENA" for p in ps),
+        "cities_with_challenges": len({i.city for i in catalog.intakes}),
+        "themes_used": len(theme_counts),
+        "challenges": len(catalog.intakes),
+        "avg_themes_per_practice": round(sum(len(p.themes) for p in ps) / len(ps), 3) if ps else 0.0,
+        "practices_per_region": dict(sorted(Counter(p.region for p in ps).items())),
+        "practices_per_theme": {t: theme_counts.get(t, 0) for t in tax_ids},
+        "evidence_levels": {lvl: sum(p.evidence_level == lvl for p in ps) for lvl in EVIDENCE_LEVELS},
+        "themes_without_practice": [t for t in tax_ids if not theme_counts.get(t)],
+        "themes_with_one_practice": [t for t in tax_ids if theme_counts.get(t) == 1],
+    }
+
+
+def cmd_stats(args) -> int:
+    stats = compute_stats(_catalog(args))
+    if args.json:
+        _print_json(stats)
+        return 0
+    for key in ("practices", "cities", "regions", "mena_practices", "cities_with_challenges", "themes_used", "challenges", "avg_themes_per_practice"):
+        print(f"{key:<26}{stats[key]}")
+    print("\npractices per region:")
+    for k, v in stats["practices_per_region"].items():
+        print(f"  {k:<28}{v}")
+    print("\npractices per theme:")
+    for k, v in stats["practices_per_theme"].items():
+        print(f"  {k:<36}{v}")
+    print("\nevidence levels:")
+    for k, v in stats["evidence_levels"].items():
+        print(f"  {k:<28}{v}")
+    print("\nthemes no practice covers: " + (", ".join(stats["themes_without_practice"]) or "none"))
+    return 0
+
+
+def _filters(args, catalog: Catalog):
+    from .engine import Filters
+
+    asking = None
+    if getattr(args, "city", None):
+        asking = catalog.find_city(args.city)
+        if asking is None:
+            raise CliError(f"unknown city {args.city!r}; see `python -m matcher stats` or the cities table")
+    if args.region and args.region not in REGIONS:
+        raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
+    if args.theme and catalog.taxonomy and args.theme not in catalog.taxonomy.ids:
+        near = catalog.taxonomy.nearest_ids(args.theme)
+        raise CliError(f"unknown theme {args.theme!r}" + (f"; did you mean {', '.join(near)}?" if near else ""), EXIT_USAGE)
+    return Filters(
+        regions=(args.region,) if args.region else (),
+        themes=(args.theme,) if args.theme else (),
+        min_evidence=args.min_evidence,
+        exclude_city=asking.city if asking and not args.include_own else None,
+    ), asking
+
+
+def _result_rows(resp) -> list[dict[str, Any]]:
+    keys = ["practice_id", "title", "city", "country", "score", "themes", "matched_themes", "top_terms", "evidence_level", "challenge", "fit_notes", "source_title", "source_url"]
+    return [{k: getattr(r, k) for k in keys} for r in resp.results]
+
+
+def cmd_recommend(args) -> int:
+    from .engine import EmptyStatement, NothingToMatch
+
+    catalog = _catalog(args)
+    filters, asking = _filters(args, catalog)
+    matcher = _matcher(catalog)  # fitted once, also for a whole batch
+    if args.queries:
+        path = Path(args.queries)
+        if not path.is_file():
+            raise CliError(f"no such file: {path}", EXIT_USAGE)
+        bad = 0
+        for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                q = json.loads(line)
+                qid, text = q["id"], q["statement"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                print(json.dumps({"line": n, "error": "each line must be a JSON object with 'id' and 'statement'"}))
+                bad += 1
+                continue
+            try:
+                resp = matcher.recommend(text, k=args.k, filters=filters, asking_city=asking)
+                print(json.dumps({"id": qid, "results": _result_rows(resp)}, ensure_ascii=False))
+            except (EmptyStatement, NothingToMatch) as exc:
+                print(json.dumps({"id": qid, "results": [], "error": str(exc)}, ensure_ascii=False))
+        return EXIT_DATA if bad else 0
+    if args.text is None:
+        raise CliError("give a statement in quotes, or --queries FILE", EXIT_USAGE)
+    try:
+        resp = matcher.recommend(args.text, k=args.k, filters=filters, asking_city=asking)
+    except (EmptyStatement, NothingToMatch) as exc:
+        raise CliError(str(exc))
+    if args.json:
+        _print_json(_result_rows(resp))
+        return 0
+    print("we understood: " + (", ".join(h.label for h in resp.understood) or "no known theme"))
+    if resp.truncated:
+        print("(the statement was long and was cut to its first 20,000 characters)")
+    if not resp.results:
+        print(resp.message)
+    for n, r in enumerate(resp.results, 1):
+        print(f"\n{n}. {r.title} ({r.city}, {r.country}) score {r.score:.3f} [{r.evidence_level}]")
+        print("   why: " + ", ".join(t["term"] for t in r.top_terms))
+        if len(resp.challenges) > 1:
+            print(f"   answers: {r.challenge}")
+        for note in r.fit_notes:
+            print(f"   note: {note}")
+        print(f"   source: {r.source_title}" + (f" <{r.source_url}>" if r.source_url else ""))
+    return 0
+
+
+def cmd_themes(args) -> int:
+    from .taxonomy import Taxonomy
+
+    if not args.text or not args.text.strip():
+        raise CliError("the text is empty")
+    tax = Taxonomy.load(DATA_DIR / "taxonomy.yaml")
+    hits = tax.detect(args.text)
+    rows = [{"theme": h.theme_id, "label": h.label, "phrases": list(h.phrases), "count": h.count} for h in hits]
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['theme']:<36}{', '.join(r['phrases'])}")
+        if not rows:
+            print("no known theme found")
+    return 0
+
+
+def _twinning(args):
+    from .twinning import Twinning
+
+    catalog = _catalog(args)
+    return Twinning(catalog, _matcher(catalog))
+
+
+def _constraints(args):
+    from .twinning import Constraints
+
+    if args.region and args.region not in REGIONS:
+        raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
+    return Constraints(args.exclude_same_country, args.shared_language, (args.region,) if args.region else ())
+
+
+def cmd_partners(args) -> int:
+    from .twinning import TwinningError
+
+    if not args.city and not args.text:
+        raise CliError("give --city NAME and/or --text \"needs\"", EXIT_USAGE)
+    tw = _twinning(args)
+    try:
+        partners = tw.partners(city=args.city, text=args.text, k=args.k, mode=args.mode, constraints=_constraints(args))
+    except TwinningError as exc:
+        raise CliError(str(exc))
+    if args.json:
+        _print_json([p.as_dict() for p in partners])
+        return 0
+    for n, p in enumerate(partners, 1):
+        print(f"{n}. {p.city} ({p.country}) score {p.score:.3f}: helps you {p.helps_you:.3f}, you help {p.you_help:.3f}, mutual {p.mutual:.3f}, context {p.context['score']:.2f}")
+        for r in p.reasons:
+            print(f"   - {r}")
+    if not partners:
+        print("no partner found under these constraints")
+    return 0
+
+
+def cmd_pairs(args) -> int:
+    from .twinning import TwinningError
+
+    tw = _twinning(args)
+    cities = [c.strip() for c in args.cities.split(",") if c.strip()] if args.cities else None
+    try:
+        result = tw.pairs(cities=cities, constraints=_constraints(args), mentor_capacity=args.mentor_capacity)
+    except TwinningError as exc:
+        raise CliError(str(exc))
+    if args.json:
+        _print_json(result)
+        return 0
+    for r in result["pairs"]:
+        a, b = (r["mentee"], r["mentor"]) if result["mode"] == "mentor" else (r["city_a"], r["city_b"])
+        print(f"{a} <-> {b}  weight {r['weight']:.3f}")
+    for u in result["unpaired"]:
+        print(f"unpaired: {u['city']}: {u['reason']}")
+    print(f"total weight {result['total_weight']:.3f} (greedy pairing: {result['greedy_weight']:.3f})")
+    return 0
+
+
+def cmd_gaps(args) -> int:
+    from .twinning import gap_report
+
+    rows = gap_report(_catalog(args))
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        if r["cities_stating"]:
+            print(f"{r['gap_score']:6.3f}  {r['label']:<55} stated by {r['cities_stating']} cities; {r['practices']} practices ({r['well_evidenced_practices']} evaluated) {r['note']}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from . import evaluate as ev
+
+    catalog = _catalog(args)
+    matcher = _matcher(catalog)
+    try:
+        report = ev.run(catalog, args.split, matcher, Path(args.file) if args.file else ev.EVAL_FILE)
+    except (ValueError, FileNotFoundError) as exc:
+        raise CliError(str(exc))
+    report["twinning"] = ev.twinning_report(catalog, matcher)
+    if args.json:
+        _print_json(report)
+    else:
+        print(ev.format_table(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="python -m matcher", description="City Practice Matcher: catalog tools, recommendations and twinning.")
+    p.add_argument("--database-url", help="database address (default: DATABASE_URL, else var/catalog.sqlite)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    s = sub.add_parser("validate", help="check data files and list every problem")
+    s.add_argument("path", nargs="?", help="a data folder (default data/) or one CSV/JSON/Excel file to check against it")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("import", help="import a CSV, Excel or JSON file into the database (all or nothing)")
+    s.add_argument("file")
+    s.add_argument("--table", choices=list(TABLES), help="which table the file holds (guessed from its columns)")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("export", help="export the catalog as JSON or CSV")
+    s.add_argument("--format", choices=["json", "csv"], default="json")
+    s.add_argument("--output", default="-", help="file or folder; '-' for standard output")
+    s.add_argument("--table", choices=list(TABLES))
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("stats", help="catalog counts and coverage")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("recommend", help="practices that answer a statement of challenges")
+    s.add_argument("text", nargs="?")
+    s.add_argument("--queries", help="JSON Lines file of {\"id\", \"statement\"}")
+    s.add_argument("--k", type=int, default=10)
+    s.add_argument("--city", help="your city: its context drives transfer-fit notes; its own practices are left out")
+    s.add_argument("--include-own", action="store_true", help="keep your own city's practices")
+    s.add_argument("--region", help="only practices from this region")
+    s.add_argument("--theme", help="only practices with this theme id")
+    s.add_argument("--min-evidence", choices=list(EVIDENCE_LEVELS))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_recommend)
+
+    s = sub.add_parser("themes", help="themes detected in a text, with the phrases that triggered them")
+    s.add_argument("text")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_themes)
+
+    for name, func, helptext in (("partners", cmd_partners, "partner cities for a city or a statement"), ("pairs", cmd_pairs, "optimal twinning pairs across cities")):
+        s = sub.add_parser(name, help=helptext)
+        if name == "partners":
+            s.add_argument("--city")
+            s.add_argument("--text")
+            s.add_argument("--mode", choices=["mentor", "peer"], default="peer")
+            s.add_argument("--k", type=int, default=5)
+        else:
+            s.add_argument("--cities", help="comma-separated city names")
+            s.add_argument("--mentor-capacity", type=int, help="mentor mode: each mentor takes at most N mentees")
+        s.add_argument("--region")
+        s.add_argument("--exclude-same-country", action="store_true")
+        s.add_argument("--shared-language", action="store_true", help="require a shared working language")
+        s.add_argument("--json", action="store_true")
+        s.set_defaults(func=func)
+
+    s = sub.add_parser("gaps", help="needs that few practices cover, or cover with weak evidence")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_gaps)
+
+    s = sub.add_parser("evaluate", help="ranking quality against TF-IDF, BM25 and random; twinning coverage")
+    s.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    s.add_argument("--file", help="evaluation statements (default data/eval/statements.jsonl)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .store import ImportRejected, StoreError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if getattr(args, "k", None) is not None and args.k < 1:
+            raise CliError("--k must be at least 1", EXIT_USAGE)
+        return args.func(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except ImportRejected as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,332 @@
+"""PracticeMatcher: a multilingual, field-weighted TF-IDF model over practices, with a theme layer.
+
+Contract (as scikit-learn estimators): `__init__` stores parameters only; `fit` validates its input,
+sets attributes ending in `_` and returns self. A fitted matcher is never mutated: to refit, build a
+new one and swap it in.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from .schema import City, Practice, evidence_rank
+from .taxonomy import Taxonomy, ThemeHit
+from .text import analyse_with_surface, detect_language, split_challenges
+
+THEME_PREFIX = "theme:"
+MAX_STATEMENT_CHARS = 20_000
+DEFAULT_FIELD_WEIGHTS: dict[str, float] = {
+    "title": 1.0,
+    "summary": 1.0,
+    "challenges": 1.0,
+    "approach": 0.5,
+    "themes": 2.0,
+    "text_themes": 0.7,
+}
+TEXT_FIELDS = ("title", "summary", "challenges", "approach")
+
+
+class EmptyStatement(ValueError):
+    """The statement is empty or only whitespace."""
+
+
+class NothingToMatch(ValueError):
+    """The statement has no words that carry meaning (only stop words, punctuation, digits...)."""
+
+
+class TokenNgrams:
+    """Analyzer over pre-analysed token lists: unigrams plus word n-grams. A class, not a lambda, so it pickles."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2)):
+        self.ngram_range = ngram_range
+
+    def __call__(self, tokens: Sequence[str]) -> list[str]:
+        lo, hi = self.ngram_range
+        out: list[str] = []
+        for n in range(lo, hi + 1):
+            if n == 1:
+                out.extend(tokens)
+            else:
+                out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return out
+
+
+class Identity:
+    def __call__(self, tokens: Sequence[str]) -> list[str]:
+        return list(tokens)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the official asked to see. `exclude_city`/`exclude_country` hide the asking city's own work."""
+
+    regions: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()  # names or ISO codes
+    themes: tuple[str, ...] = ()
+    min_evidence: str | None = None
+    exclude_city: str | None = None
+    exclude_country: str | None = None
+
+    def allows(self, p: Practice) -> bool:
+        if self.regions and p.region not in self.regions:
+            return False
+        if self.countries and not ({p.country, p.country_code} & set(self.countries)):
+            return False
+        if self.themes and not set(self.themes) & set(p.themes):
+            return False
+        if self.min_evidence and evidence_rank(p.evidence_level) < evidence_rank(self.min_evidence):
+            return False
+        if self.exclude_city and p.city == self.exclude_city:
+            return False
+        if self.exclude_country and self.exclude_country in (p.country, p.country_code):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Query:
+    """An analysed statement: its tokens, surface words and detected themes."""
+
+    text: str
+    language: str
+    tokens: tuple[str, ...]
+    surface: Mapping[str, str]
+    themes: tuple[ThemeHit, ...]
+
+
+@dataclass
+class Recommendation:
+    practice_id: str
+    title: str
+    city: str
+    country: str
+    region: str
+    score: float
+    themes: list[str]
+    matched_themes: list[str]
+    top_terms: list[dict[str, Any]]
+    evidence_level: str
+    challenge: str
+    challenge_index: int
+    fit_notes: list[str]
+    summary: str
+    source_title: str
+    source_url: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RecommendResponse:
+    results: list[Recommendation]
+    language: str
+    understood: list[ThemeHit]
+    challenges: list[str]
+    truncated: bool = False
+    message: str = ""
+    per_challenge_themes: list[list[str]] = field(default_factory=list)
+
+
+class PracticeMatcher:
+    """Suggests practices for a city's stated challenges and explains each suggestion."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        field_weights: Mapping[str, float] | None = None,
+        ngram_range: tuple[int, int] = (1, 2),
+        sublinear_tf: bool = True,
+        whole_weight: float = 0.5,
+        expand_with_labels: bool = True,
+        min_df: int = 1,
+    ):
+        self.taxonomy = taxonomy
+        self.field_weights = field_weights
+        self.ngram_range = ngram_range
+        self.sublinear_tf = sublinear_tf
+        self.whole_weight = whole_weight
+        self.expand_with_labels = expand_with_labels
+        self.min_df = min_df
+
+    # ---- fitting -------------------------------------------------------------------------
+    def _weights(self) -> dict[str, float]:
+        w = dict(DEFAULT_FIELD_WEIGHTS)
+        w.update(self.field_weights or {})
+        unknown = set(w) - set(DEFAULT_FIELD_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown field weight(s): {', '.join(sorted(unknown))}")
+        if any(v < 0 or not math.isfinite(v) for v in w.values()):
+            raise ValueError("field weights must be finite and non-negative")
+        return w
+
+    def _field_texts(self, p: Practice) -> dict[str, str]:
+        return {
+            "title": p.title,
+            "summary": p.summary,
+            "challenges": " ; ".join(p.challenges_addressed + p.target_groups),
+            "approach": p.approach,
+        }
+
+    def fit(self, practices: Sequence[Practice], cities: Sequence[City] = ()) -> "PracticeMatcher":
+        practices = [p if isinstance(p, Practice) else Practice.model_validate(p) for p in practices]
+        if not practices:
+            raise ValueError("cannot fit on an empty catalog")
+        weights = self._weights()
+        docs: dict[str, list[list[str]]] = {f: [] for f in weights}
+        surface: dict[str, dict[str, int]] = {}
+        for p in practices:
+            texts = self._field_texts(p)
+            lang = detect_language(p.summary)
+            all_tokens: list[str] = []
+            for f in TEXT_FIELDS:
+                pairs = analyse_with_surface(texts[f], lang)
+                toks = [s for s, _ in pairs]
+                all_tokens.extend(toks)
+                docs[f].append(toks)
+                for s, word in pairs:
+                    surface.setdefault(s, {}).setdefault(word, 0)
+                    surface[s][word] += 1
+            docs["themes"].append([THEME_PREFIX + t for t in p.themes])
+            found = self.taxonomy.detect_tokens(all_tokens, lang)
+            docs["text_themes"].append([THEME_PREFIX + t for t, (_, n) in found.items() for _ in range(n)])
+        vectorizers, blocks, names = {}, [], []
+        for f, w in weights.items():
+            analyzer = TokenNgrams(self.ngram_range) if f in TEXT_FIELDS else Identity()
+            vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=self.sublinear_tf, min_df=self.min_df, norm="l2")
+            if not any(docs[f]):
+                docs[f][0] = ["__empty__"]
+            X = vec.fit_transform(docs[f])
+            vectorizers[f] = vec
+            blocks.append(X * w)
+            names.extend((f, n) for n in vec.get_feature_names_out())
+        # Each block is L2-normalised; the weighted stack is re-normalised so scores stay cosines in [0, 1].
+        self.doc_matrix_ = normalize(sp.hstack(blocks).tocsr(), norm="l2")
+        self.vectorizers_ = vectorizers
+        self.weights_ = weights
+        self.feature_names_ = names
+        self.practices_ = tuple(practices)
+        self.cities_ = {c.city: c for c in cities}
+        self.surface_ = {s: max(words.items(), key=lambda kv: (kv[1], -len(kv[0])))[0] for s, words in surface.items()}
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "doc_matrix_"):
+            raise RuntimeError("this PracticeMatcher is not fitted yet; call fit(practices) first")
+
+    # ---- queries -------------------------------------------------------------------------
+    def analyse_query(self, text: str) -> Query:
+        lang = detect_language(text)
+        pairs = analyse_with_surface(text, lang)
+        tokens = tuple(s for s, _ in pairs)
+        surface = {}
+        for s, w in pairs:
+            surface.setdefault(s, w)
+        found = self.taxonomy.detect_tokens(list(tokens), lang)
+        order = {tid: k for k, tid in enumerate(self.taxonomy.ids)}
+        hits = sorted(
+            (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n) for t, (ph, n) in found.items()),
+            key=lambda h: (-h.count, order.get(h.theme_id, 99)),
+        )
+        return Query(text, lang, tokens, surface, tuple(hits))
+
+    def _query_vector(self, q: Query) -> sp.csr_matrix:
+        theme_tokens = [THEME_PREFIX + h.theme_id for h in q.themes for _ in range(h.count)]
+        word_tokens = list(q.tokens)
+        if self.expand_with_labels:
+            # English label words of the detected themes let a French or Arabic statement meet English text.
+            from .text import analyse
+
+            for h in q.themes:
+                word_tokens.extend(analyse(self.taxonomy.label(h.theme_id, "en"), "en"))
+        blocks = []
+        for f, w in self.weights_.items():
+            toks = word_tokens if f in TEXT_FIELDS else theme_tokens
+            blocks.append(self.vectorizers_[f].transform([toks]) * w)
+        return normalize(sp.hstack(blocks).tocsr(), norm="l2")
+
+    def score(self, text: str) -> np.ndarray:
+        """Cosine scores of every practice for one statement (no splitting, no filters)."""
+        self._check_fitted()
+        q = self.analyse_query(text)
+        return (self.doc_matrix_ @ self._query_vector(q).T).toarray().ravel()
+
+    def recommend(
+        self,
+        text: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        asking_city: City | str | None = None,
+        split: bool = True,
+    ) -> RecommendResponse:
+        """Ranked practices for a statement, each explained. Several challenges are scored one by one."""
+        self._check_fitted()
+        if text is None or not str(text).strip():
+            raise EmptyStatement("the statement is empty: describe your city's challenges in a few words")
+        text = str(text)
+        truncated = len(text) > MAX_STATEMENT_CHARS
+        if truncated:
+            text = text[:MAX_STATEMENT_CHARS]
+        k = max(1, min(int(k), len(self.practices_)))
+        filters = filters or Filters()
+        if isinstance(asking_city, str):
+            asking_city = self.cities_.get(asking_city)
+        whole = self.analyse_query(text)
+        if not whole.tokens:
+            raise NothingToMatch("nothing to match on: the statement has no meaningful words (only stop words, numbers or punctuation)")
+        segments = split_challenges(text) if split else [text]
+        seg_queries = [self.analyse_query(s) for s in segments] if len(segments) > 1 else [whole]
+        q_whole = self._query_vector(whole)
+        s_whole = (self.doc_matrix_ @ q_whole.T).toarray().ravel()
+        if len(seg_queries) > 1:
+            q_segs = [self._query_vector(q) for q in seg_queries]
+            S = np.column_stack([(self.doc_matrix_ @ qs.T).toarray().ravel() for qs in q_segs])
+            best_seg = S.argmax(axis=1)
+            a = self.whole_weight
+            combined = a * s_whole + (1 - a) * S[np.arange(len(best_seg)), best_seg]
+        else:
+            q_segs, S = [q_whole], s_whole[:, None]
+            best_seg = np.zeros(len(s_whole), dtype=int)
+            combined = s_whole
+        mask = np.array([filters.allows(p) for p in self.practices_])
+        combined = np.where(mask, combined, -1.0)
+        # Deterministic order: score, then practice id.
+        order = sorted(range(len(combined)), key=lambda i: (-combined[i], self.practices_[i].id))
+        order = [i for i in order if combined[i] > 0]
+        top = order[:k]
+        # Every challenge keeps at least its best practice in the list.
+        if len(seg_queries) > 1:
+            for s in range(S.shape[1]):
+                seg_scores = np.where(mask, S[:, s], -1.0)
+                cand = sorted(range(len(seg_scores)), key=lambda i: (-seg_scores[i], self.practices_[i].id))[0]
+                if seg_scores[cand] <= 0 or cand in top:
+                    continue
+                for pos in range(len(top) - 1, -1, -1):
+                    victim = top[pos]
+                    others = [int(best_seg[i]) for i in top if i != victim]
+                    if int(best_seg[victim]) in others:  # its challenge stays covered without it
+                        top[pos] = cand
+                        break
+            top = sorted(top, key=lambda i: (-combined[i], self.practices_[i].id))
+        from .explain import explain
+
+        results = [
+            explain(self, i, whole, q_whole, seg_queries, q_segs, int(best_seg[i]), segments, float(combined[i]), asking_city)
+            for i in top
+        ]
+        message = "" if results else "No practice matches these words and filters. Try broader filters or one of the suggested themes."
+        return RecommendResponse(
+            results=results,
+            language=whole.language,
+            understood=list(whole.themes),
+            challenges=segments,
+            truncated=truncated,
+            message=message,
+            per_challenge_themes=[[h.theme_id for h in q.themes] for q in seg_queries],
+        )

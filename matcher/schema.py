@@ -1,0 +1,283 @@
+"""The record schema: one source of truth for practices, cities, intakes and their vocabularies.
+
+Everything else (validation, storage, CSV columns, the UI forms) reads the field lists from here,
+so adding a field means changing this file only.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+REGIONS: tuple[str, ...] = (
+    "MENA",
+    "Sub-Saharan Africa",
+    "Europe",
+    "North America",
+    "Latin America & Caribbean",
+    "South Asia",
+    "East Asia & Pacific",
+    "Central Asia",
+)
+# Ordered weakest to strongest: the order is used for filters ("at least ...") and weighting.
+EVIDENCE_LEVELS: tuple[str, ...] = (
+    "described",
+    "results-reported",
+    "evaluated",
+    "independently-evaluated",
+)
+STATUSES: tuple[str, ...] = ("active", "ended", "pilot", "unknown")
+CITY_KINDS: tuple[str, ...] = ("city", "county", "district group", "unnamed", "country group")
+# Kinds that have no single real location and are never drawn on a map.
+UNLOCATED_KINDS: frozenset[str] = frozenset({"unnamed", "country group"})
+
+SUMMARY_MIN_WORDS = 30
+SUMMARY_MAX_WORDS = 150
+MIN_YEAR, MAX_YEAR = 1950, date.today().year + 1
+MAX_THEMES = 5
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2}$")
+LANG_CODE_RE = re.compile(r"^[a-z]{2,3}$")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+Region = Literal[
+    "MENA",
+    "Sub-Saharan Africa",
+    "Europe",
+    "North America",
+    "Latin America & Caribbean",
+    "South Asia",
+    "East Asia & Pacific",
+    "Central Asia",
+]
+EvidenceLevel = Literal["described", "results-reported", "evaluated", "independently-evaluated"]
+Status = Literal["active", "ended", "pilot", "unknown"]
+CityKind = Literal["city", "county", "district group", "unnamed", "country group"]
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def evidence_rank(level: str) -> int:
+    """0 for `described` up to 3 for `independently-evaluated`; -1 if unknown."""
+    return EVIDENCE_LEVELS.index(level) if level in EVIDENCE_LEVELS else -1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _nonblank(value: str) -> str:
+    if not value or not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+class Practice(_Record):
+    """A documented practice of one city (or county, district group) with its source."""
+
+    id: str
+    title: str = Field(min_length=3, max_length=200)
+    city: str = Field(min_length=1)
+    country: str = Field(min_length=2)
+    country_code: str
+    region: Region
+    summary: str
+    challenges_addressed: list[str] = Field(default_factory=list)
+    approach: str = ""
+    target_groups: list[str] = Field(default_factory=list)
+    lead_actor: str = Field(min_length=2)
+    partners: list[str] = Field(default_factory=list)
+    themes: list[str]
+    start_year: Optional[int] = None
+    status: Status = "unknown"
+    results: str = ""
+    evidence_level: EvidenceLevel = "described"
+    lessons: str = ""
+    prerequisites: list[str] = Field(default_factory=list)
+    source_title: str
+    source_url: Optional[str] = None
+    source_language: str = "en"
+    last_reviewed: date
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'sousse-migrant-observatory'")
+        return v
+
+    @field_validator("country_code")
+    @classmethod
+    def _cc(cls, v: str) -> str:
+        if not COUNTRY_CODE_RE.match(v):
+            raise ValueError("must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'")
+        return v
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_len(cls, v: str) -> str:
+        n = word_count(v)
+        if n < SUMMARY_MIN_WORDS:
+            raise ValueError(f"is {n} words; it must be at least {SUMMARY_MIN_WORDS} words (what, for whom, how)")
+        if n > SUMMARY_MAX_WORDS:
+            raise ValueError(f"is {n} words; it must be at most {SUMMARY_MAX_WORDS} words")
+        return v
+
+    @field_validator("themes")
+    @classmethod
+    def _theme_count(cls, v: list[str]) -> list[str]:
+        if not 1 <= len(v) <= MAX_THEMES:
+            raise ValueError(f"has {len(v)} themes; a practice needs 1 to {MAX_THEMES}")
+        if len(set(v)) != len(v):
+            raise ValueError("lists the same theme twice")
+        return v
+
+    @field_validator("start_year")
+    @classmethod
+    def _year(cls, v: Optional[int]) -> Optional[int]:
+        if v is not None and not MIN_YEAR <= v <= MAX_YEAR:
+            raise ValueError(f"{v} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
+        return v
+
+    @field_validator("source_title")
+    @classmethod
+    def _source(cls, v: str) -> str:
+        if not v or not v.strip():
+            raise ValueError("is missing: every practice needs the title of its source")
+        return v
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, v: Optional[str]) -> Optional[str]:
+        if v in (None, ""):
+            return None
+        if not URL_RE.match(v):
+            raise ValueError("must be a plain http:// or https:// address")
+        return v
+
+    @field_validator("source_language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if not LANG_CODE_RE.match(v):
+            raise ValueError("must be an ISO 639-1 language code such as 'en', 'fr' or 'ar'")
+        return v
+
+
+class City(_Record):
+    """A place that has practices or stated challenges. Unnamed places carry no coordinates."""
+
+    city: str = Field(min_length=1, max_length=120)
+    country: str = Field(min_length=2)
+    country_code: Optional[str] = None
+    region: Region
+    kind: CityKind = "city"
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    population: Optional[int] = Field(default=None, ge=0)
+    population_year: Optional[int] = None
+    languages: list[str] = Field(default_factory=list)
+    networks: list[str] = Field(default_factory=list)
+
+    @field_validator("lat")
+    @classmethod
+    def _lat(cls, v: Optional[float]) -> Optional[float]:
+        if v is not None and not -90 <= v <= 90:
+            raise ValueError(f"{v} is outside -90..90")
+        return v
+
+    @field_validator("lon")
+    @classmethod
+    def _lon(cls, v: Optional[float]) -> Optional[float]:
+        if v is not None and not -180 <= v <= 180:
+            raise ValueError(f"{v} is outside -180..180")
+        return v
+
+    @field_validator("country_code")
+    @classmethod
+    def _cc(cls, v: Optional[str]) -> Optional[str]:
+        if v in (None, ""):
+            return None
+        if not COUNTRY_CODE_RE.match(v):
+            raise ValueError("must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'")
+        return v
+
+    @field_validator("population_year")
+    @classmethod
+    def _pyear(cls, v: Optional[int]) -> Optional[int]:
+        if v is not None and not MIN_YEAR <= v <= MAX_YEAR:
+            raise ValueError(f"{v} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
+        return v
+
+    @property
+    def located(self) -> bool:
+        return self.kind not in UNLOCATED_KINDS and self.lat is not None and self.lon is not None
+
+
+class Intake(_Record):
+    """A challenge as a city (or a group of cities) stated it, with its source."""
+
+    id: str
+    city: str = Field(min_length=1)
+    statement: str = Field(min_length=3, max_length=5000)
+    themes: list[str]
+    source: str = Field(min_length=3)
+    source_url: Optional[str] = None
+    date: Optional[str] = None
+    language: str = "en"
+
+    _slug = field_validator("id")(Practice._slug.__func__)
+    _url = field_validator("source_url")(Practice._url.__func__)
+
+    @field_validator("themes")
+    @classmethod
+    def _theme_count(cls, v: list[str]) -> list[str]:
+        if not 1 <= len(v) <= MAX_THEMES:
+            raise ValueError(f"has {len(v)} themes; a stated challenge needs 1 to {MAX_THEMES}")
+        return v
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: Optional[str]) -> Optional[str]:
+        if v in (None, ""):
+            return None
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
+            raise ValueError("must be a year (2023) or a date (2023-09-19)")
+        if not MIN_YEAR <= int(v[:4]) <= MAX_YEAR:
+            raise ValueError(f"{v} is not a plausible date")
+        return v
+
+
+class Proposal(_Record):
+    """One status event of a twinning proposal; the history is the list of events."""
+
+    city_a: str
+    city_b: str
+    mode: Literal["peer", "mentor"] = "peer"
+    status: Literal["proposed", "contacted", "agreed", "declined"] = "proposed"
+    note: str = Field(default="", max_length=2000)
+    date: date
+
+
+TABLES: dict[str, type[_Record]] = {"practices": Practice, "cities": City, "challenges": Intake}
+KEY_FIELD: dict[str, str] = {"practices": "id", "cities": "city", "challenges": "id"}
+
+
+def list_fields(model: type[BaseModel]) -> list[str]:
+    """Fields holding lists: `;`-separated in CSV."""
+    out = []
+    for name, f in model.model_fields.items():
+        if getattr(f.annotation, "__origin__", None) is list:
+            out.append(name)
+    return out
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def required_fields(model: type[BaseModel]) -> list[str]:
+    return [n for n, f in model.model_fields.items() if f.is_required()]

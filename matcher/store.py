@@ -1,0 +1,320 @@
+"""Storage through SQLAlchemy: an embedded SQLite file by default, any DATABASE_URL otherwise.
+
+Every write is one transaction that first validates the catalog as it would be afterwards, so a
+write either fully succeeds or changes nothing. Each write bumps a version number that readers
+(and the app's model cache) use to tell catalogs apart.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from .catalog import DATA_DIR, Catalog, read_data_dir
+from .schema import KEY_FIELD, TABLES, Proposal
+from .taxonomy import Taxonomy
+from .validate import Problem, Row, validate_tables
+
+DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "var" / "catalog.sqlite"
+
+metadata = MetaData()
+practices_t = Table("practices", metadata, Column("id", String(200), primary_key=True), Column("city", String(200), index=True), Column("data", Text, nullable=False))
+cities_t = Table("cities", metadata, Column("city", String(200), primary_key=True), Column("data", Text, nullable=False))
+challenges_t = Table("challenges", metadata, Column("id", String(200), primary_key=True), Column("city", String(200), index=True), Column("data", Text, nullable=False))
+proposals_t = Table(
+    "proposals",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("city_a", String(200), nullable=False),
+    Column("city_b", String(200), nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
+meta_t = Table("meta", metadata, Column("key", String(50), primary_key=True), Column("value", String(200), nullable=False))
+TABLE_OBJ = {"practices": practices_t, "cities": cities_t, "challenges": challenges_t}
+
+
+class StoreError(RuntimeError):
+    """A database problem explained for a person (bad URL, unreachable server, invalid seed data)."""
+
+
+class ImportRejected(ValueError):
+    """An import or edit that would leave the catalog invalid; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s); nothing was written. First: {problems[0]}")
+
+
+@dataclass
+class ImportReport:
+    table: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.table}: {len(self.added)} added, {len(self.updated)} updated"
+
+
+def database_url(url: str | None = None) -> str:
+    """Explicit URL, else DATABASE_URL, else the SQLite file at CPM_DB_PATH or var/catalog.sqlite."""
+    if url:
+        return url
+    env = os.environ.get("DATABASE_URL", "").strip()
+    if env:
+        return env
+    path = Path(os.environ.get("CPM_DB_PATH", str(DEFAULT_DB_PATH)))
+    return f"sqlite:///{path}"
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            try:
+                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the database folder: {exc.strerror}") from None
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        kwargs: dict[str, Any] = {"future": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        engine = create_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise StoreError(f"DATABASE_URL is not a usable database address ({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
+    except ImportError as exc:
+        raise StoreError(f"the database driver is not installed: {exc.name}") from None
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    return engine
+
+
+class Store:
+    """The catalog database. Thread-safe: writes are serialised and each is one transaction."""
+
+    def __init__(self, url: str | None = None, data_dir: Path = DATA_DIR, taxonomy: Taxonomy | None = None, seed: bool = True):
+        self.url = database_url(url)
+        self.data_dir = Path(data_dir)
+        self.taxonomy = taxonomy or Taxonomy.load(self.data_dir / "taxonomy.yaml")
+        self.engine = _make_engine(self.url)
+        self._write_lock = threading.RLock()
+        try:
+            metadata.create_all(self.engine)
+        except (OperationalError, SQLAlchemyError) as exc:
+            raise StoreError(f"cannot open the database at {self.safe_url}: {str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}") from None
+        if seed:
+            self.seed_if_empty()
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without its password, for messages and logs."""
+        try:
+            return self.engine.url.render_as_string(hide_password=True)
+        except Exception:
+            return "(database)"
+
+    # ---- reading -------------------------------------------------------------------------
+    def version(self) -> int:
+        with self.engine.connect() as conn:
+            v = conn.execute(select(meta_t.c.value).where(meta_t.c.key == "version")).scalar()
+        return int(v or 0)
+
+    def _raw_tables(self, conn) -> dict[str, list[dict[str, Any]]]:
+        out = {}
+        for table, t in TABLE_OBJ.items():
+            key = t.c[KEY_FIELD[table]]
+            out[table] = [json.loads(r.data) for r in conn.execute(select(t.c.data).order_by(key))]
+        return out
+
+    def load(self) -> Catalog:
+        """A consistent snapshot: all tables and the version read in one transaction."""
+        with self.engine.begin() as conn:
+            version = int(conn.execute(select(meta_t.c.value).where(meta_t.c.key == "version")).scalar() or 0)
+            raw = self._raw_tables(conn)
+        models = {t: [TABLES[t].model_validate(r) for r in rows] for t, rows in raw.items()}
+        return Catalog(tuple(models["practices"]), tuple(models["cities"]), tuple(models["challenges"]), version, self.taxonomy)
+
+    def export(self) -> dict[str, list[dict[str, Any]]]:
+        with self.engine.begin() as conn:
+            return self._raw_tables(conn)
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return not conn.execute(select(func.count()).select_from(cities_t)).scalar()
+
+    # ---- writing -------------------------------------------------------------------------
+    def seed_if_empty(self) -> None:
+        if not self.is_empty():
+            return
+        raw, files = read_data_dir(self.data_dir)
+        models, problems = validate_tables(raw, self.taxonomy, files)
+        if problems:
+            raise StoreError(f"the shipped data has {len(problems)} problem(s); run `python -m matcher validate`. First: {problems[0]}")
+        with self._write_lock:
+            if self.is_empty():
+                self._write(lambda current: {t: [m.model_dump(mode="json") for m in models[t]] for t in TABLES}, replace=True)
+
+    def replace_all(self, catalog: dict[str, list[dict[str, Any]]]) -> None:
+        """Replace the whole catalog (e.g. importing a full JSON export) in one transaction."""
+        rows = {t: [(i + 1, r) for i, r in enumerate(catalog.get(t, []))] for t in TABLES}
+        models, problems = validate_tables(rows, self.taxonomy, {t: t for t in TABLES})
+        if problems:
+            raise ImportRejected(problems)
+        self._write(lambda current: {t: [m.model_dump(mode="json") for m in models[t]] for t in TABLES}, replace=True)
+
+    def plan_upsert(self, current: dict[str, list[dict[str, Any]]], table: str, rows: list[Row], file: str = "upload"):
+        """The catalog as it would be after adding/updating `rows`; raises ImportRejected listing every problem."""
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}; use one of {', '.join(TABLES)}")
+        key = KEY_FIELD[table]
+        report = ImportReport(table)
+        files = {t: t for t in TABLES}
+        files[table] = file
+        incoming_keys = [r.get(key) for _, r in rows]
+        incoming = set(incoming_keys)
+        existing = {r[key] for r in current[table]}
+        merged_rows: dict[str, list[Row]] = {}
+        for t in TABLES:
+            if t == table:
+                merged_rows[t] = list(rows) + [(0, r) for r in current[t] if r[key] not in incoming]
+            else:
+                merged_rows[t] = [(0, r) for r in current[t]]
+        models, problems = validate_tables(merged_rows, self.taxonomy, files)
+        if problems:
+            raise ImportRejected(problems)
+        for k in incoming_keys:
+            (report.updated if k in existing else report.added).append(k)
+        return report, {t: [m.model_dump(mode="json") for m in models[t]] for t in TABLES}
+
+    def check_upsert(self, table: str, rows: list[Row], file: str = "upload") -> ImportReport:
+        """Dry run: what an import would do, or ImportRejected with every problem. Writes nothing."""
+        report, _ = self.plan_upsert(self.export(), table, rows, file)
+        return report
+
+    def upsert(self, table: str, rows: list[Row], file: str = "upload", before_commit: Callable[[], None] | None = None) -> ImportReport:
+        """Add or update records of one table. Validates the catalog as it would be; all or nothing."""
+        result: list[ImportReport] = []
+
+        def merge(current):
+            report, new = self.plan_upsert(current, table, rows, file)
+            result.append(report)
+            return new
+
+        self._write(merge, replace=False, only=table, before_commit=before_commit)
+        return result[0]
+
+    def delete(self, table: str, key_value: str) -> None:
+        key = KEY_FIELD[table]
+
+        def drop(current):
+            if not any(r[key] == key_value for r in current[table]):
+                raise KeyError(f"no {table[:-1]} with {key} {key_value!r}")
+            new = dict(current)
+            new[table] = [r for r in current[table] if r[key] != key_value]
+            rows = {t: [(0, r) for r in new[t]] for t in TABLES}
+            _, problems = validate_tables(rows, self.taxonomy, {t: t for t in TABLES})
+            if problems:
+                raise ImportRejected(problems)
+            return new
+
+        self._write(drop, replace=False, only=table)
+
+    def _write(self, build: Callable, replace: bool, only: str | None = None, before_commit: Callable[[], None] | None = None) -> None:
+        """Read the current tables, build the new ones and write them, all in one transaction."""
+        with self._write_lock:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("LOCK TABLE meta IN EXCLUSIVE MODE")
+                current = self._raw_tables(conn)
+                new = build(current)
+                for table in ([only] if only else list(TABLES)):
+                    t = TABLE_OBJ[table]
+                    key = KEY_FIELD[table]
+                    conn.execute(t.delete())
+                    values = []
+                    for r in new[table]:
+                        v = {"data": json.dumps(r, ensure_ascii=False, sort_keys=True), key: r[key]}
+                        if "city" in t.c and key != "city":
+                            v["city"] = r["city"]
+                        values.append(v)
+                    if values:
+                        conn.execute(t.insert(), values)
+                if before_commit:
+                    before_commit()
+                self._bump(conn)
+
+    @staticmethod
+    def _bump(conn) -> None:
+        v = conn.execute(select(meta_t.c.value).where(meta_t.c.key == "version")).scalar()
+        if v is None:
+            conn.execute(meta_t.insert().values(key="version", value="1"))
+        else:
+            conn.execute(meta_t.update().where(meta_t.c.key == "version").values(value=str(int(v) + 1)))
+
+    # ---- twinning proposals --------------------------------------------------------------
+    def record_proposal(self, proposal: Proposal) -> None:
+        known = {c.city for c in self.load().cities}
+        for name in (proposal.city_a, proposal.city_b):
+            if name not in known:
+                raise ValueError(f"unknown city {name!r}")
+        if proposal.city_a == proposal.city_b:
+            raise ValueError("a city cannot be twinned with itself")
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(
+                proposals_t.insert().values(
+                    city_a=proposal.city_a,
+                    city_b=proposal.city_b,
+                    mode=proposal.mode,
+                    status=proposal.status,
+                    note=proposal.note,
+                    date=proposal.date.isoformat(),
+                    recorded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                )
+            )
+
+    def proposal_history(self, city: str | None = None) -> list[dict[str, Any]]:
+        q = select(proposals_t).order_by(proposals_t.c.event_id)
+        if city:
+            q = q.where((proposals_t.c.city_a == city) | (proposals_t.c.city_b == city))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def proposal_status(self) -> list[dict[str, Any]]:
+        """The latest status of each pair."""
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for ev in self.proposal_history():
+            latest[tuple(sorted((ev["city_a"], ev["city_b"])))] = ev
+        return list(latest.values())
+
+
+def today() -> date:
+    return date.today()

@@ -1,0 +1,142 @@
+"""Themes with multilingual labels and synonyms, and the phrase matcher that detects them in any text.
+
+Detection is what lets a French or Arabic statement reach a practice written in English: both sides
+are mapped onto the same language-free theme ids.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .text import analyse, detect_language, is_arabic
+
+DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    definition: str
+    label: dict[str, str]
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
+
+    def label_in(self, lang: str) -> str:
+        return self.label.get(lang) or self.label.get("en") or self.id
+
+    def phrases(self) -> list[str]:
+        out = [v for v in self.label.values() if v]
+        for words in self.synonyms.values():
+            out.extend(w for w in words or [] if w)
+        return out
+
+
+@dataclass(frozen=True)
+class ThemeHit:
+    theme_id: str
+    label: str
+    phrases: tuple[str, ...]
+    count: int
+
+
+class Taxonomy:
+    """The theme vocabulary. Immutable once loaded; phrase indexes are built lazily and cached."""
+
+    def __init__(self, themes: list[Theme]):
+        ids = [t.id for t in themes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("taxonomy has duplicate theme ids")
+        self.themes = themes
+        self.by_id = {t.id: t for t in themes}
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_TAXONOMY) -> "Taxonomy":
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        themes = []
+        for t in raw["themes"]:
+            themes.append(
+                Theme(
+                    id=str(t["id"]),
+                    definition=str(t.get("definition", "")),
+                    label={k: str(v) for k, v in (t.get("label") or {}).items()},
+                    synonyms={k: [str(s) for s in (v or [])] for k, v in (t.get("synonyms") or {}).items()},
+                )
+            )
+        return cls(themes)
+
+    @property
+    def ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    def label(self, theme_id: str, lang: str = "en") -> str:
+        t = self.by_id.get(theme_id)
+        return t.label_in(lang) if t else theme_id
+
+    def nearest_ids(self, wrong: str, n: int = 3) -> list[str]:
+        """Valid ids closest to a misspelt one, for validation messages."""
+        close = difflib.get_close_matches(wrong, self.ids, n=n, cutoff=0.5)
+        if not close:
+            close = [i for i in self.ids if any(part and part in i for part in wrong.split("-") if len(part) > 3)][:n]
+        return close
+
+    def _build_index(self, latin_lang: str) -> dict[str, list[tuple[str, tuple[str, ...], str]]]:
+        index: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+        seen = set()
+        for theme in self.themes:
+            for phrase in theme.phrases():
+                seq = tuple(analyse(phrase, "ar" if is_arabic(phrase) else latin_lang))
+                if not seq or (theme.id, seq) in seen:
+                    continue
+                seen.add((theme.id, seq))
+                index.setdefault(seq[0], []).append((theme.id, seq, phrase))
+        return index
+
+    @cached_property
+    def _index_en(self):
+        return self._build_index("en")
+
+    @cached_property
+    def _index_fr(self):
+        return self._build_index("fr")
+
+    def index_for(self, lang: str):
+        return self._index_fr if lang == "fr" else self._index_en
+
+    @staticmethod
+    def _in_window(tokens: list[str], i: int, seq: tuple[str, ...], slack: int = 1) -> bool:
+        """Are seq[1:] found in order after position i, within len(seq) + slack tokens?"""
+        j, pos, end = 1, i + 1, min(len(tokens), i + len(seq) + slack)
+        while j < len(seq) and pos < end:
+            if tokens[pos] == seq[j]:
+                j += 1
+            pos += 1
+        return j == len(seq)
+
+    def detect_tokens(self, tokens: list[str], lang: str) -> dict[str, tuple[list[str], int]]:
+        """Theme id -> (synonym phrases found, number of distinct start positions) in analysed tokens."""
+        index = self.index_for(lang)
+        found: dict[str, tuple[list[str], set[int]]] = {}
+        for i, tok in enumerate(tokens):
+            for theme_id, seq, phrase in index.get(tok, ()):
+                if len(seq) == 1 or self._in_window(tokens, i, seq):
+                    phrases, starts = found.setdefault(theme_id, ([], set()))
+                    if phrase not in phrases:
+                        phrases.append(phrase)
+                    starts.add(i)
+        return {tid: (phrases, len(starts)) for tid, (phrases, starts) in found.items()}
+
+    def detect(self, text: str, lang: str | None = None, ui_lang: str | None = None) -> list[ThemeHit]:
+        """Themes found in a text, most mentioned first, each with the phrases that triggered it."""
+        lang = lang or detect_language(text)
+        found = self.detect_tokens(analyse(text, lang), lang)
+        hits = [ThemeHit(tid, self.label(tid, ui_lang or lang), tuple(ph), n) for tid, (ph, n) in found.items()]
+        order = {tid: k for k, tid in enumerate(self.ids)}
+        hits.sort(key=lambda h: (-h.count, order[h.theme_id]))
+        return hits
+
+    def suggest(self, text: str, k: int = 5) -> list[ThemeHit]:
+        """Themes proposed for a new practice's text (the catalog editor shows these)."""
+        return self.detect(text)[:k]

@@ -1,0 +1,173 @@
+"""Text normalisation, language identification, stop words and stemming for English, French and Arabic.
+
+The analysis order matters: stem first, then fold (accents away for Latin script; alef, ta marbuta and
+alef maqsura for Arabic), because the Snowball stemmers rely on accents and on ة to find suffixes.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from stop_words import get_stop_words
+
+LANGUAGES = ("en", "fr", "ar")
+_STEMMER_NAMES = {"en": "english", "fr": "french", "ar": "arabic"}
+
+ARABIC_DIACRITICS_RE = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+TATWEEL = "\u0640"
+ARABIC_CHAR_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
+LATIN_CHAR_RE = re.compile("[A-Za-z\u00c0-\u024f]")
+# Letters only (no digits, no underscore); apostrophes split French elisions (l'école -> école).
+TOKEN_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
+_ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي"})
+
+# Content words that the packaged stop lists contain but that carry meaning in our domain.
+_KEEP = {
+    "en": {"system", "part", "fire", "bill", "show", "interest", "move", "found"},
+    "fr": {"aide", "aides", "travail", "femme", "femmes", "jeune", "jeunes", "politique", "état", "sujet", "ville"},
+    "ar": {"اعادة", "إعادة", "اطار", "إطار", "الاول", "العالم", "حول", "ضد", "دون"},
+}
+_EXTRA_STOP = {
+    "en": {"also", "city", "cities", "need", "needs", "want", "like", "many", "lot", "lots", "us", "our", "we"},
+    "fr": {"notre", "nos", "nous", "ville", "villes", "commune", "besoin", "très", "aussi", "ainsi", "plus", "beaucoup"},
+    "ar": {"مدينتنا", "لدينا", "نحن", "في", "من", "على", "الى", "إلى", "عن", "مع", "هذا", "هذه", "التي", "الذي", "كما", "بين", "لا", "ما", "او", "أو", "ان", "أن", "إن", "قد", "كل", "عند", "بعد", "قبل", "ولا", "فقط", "جدا", "نريد", "نحتاج"},
+}
+
+
+def clean(text: str) -> str:
+    """NFKC, drop control and invisible format characters (bidi marks, zero-width), collapse spaces."""
+    text = unicodedata.normalize("NFKC", str(text))
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if ch in "\n\t":
+            out.append(ch)
+        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            out.append(" " if cat == "Cc" else "")
+        else:
+            out.append(ch)
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+
+
+def normalise_arabic(text: str) -> str:
+    """Remove diacritics and tatweel; unify alef forms, ta marbuta (ة->ه) and alef maqsura (ى->ي)."""
+    text = ARABIC_DIACRITICS_RE.sub("", text).replace(TATWEEL, "")
+    return text.translate(_ALEF_FORMS).translate(_ARABIC_FOLD)
+
+
+def normalise(text: str) -> str:
+    """Full surface normalisation for comparison and display-independent matching."""
+    text = clean(text).casefold()
+    return normalise_arabic(strip_accents(text))
+
+
+def is_arabic(token: str) -> bool:
+    return bool(ARABIC_CHAR_RE.search(token))
+
+
+@lru_cache(maxsize=3)
+def stop_words(lang: str) -> frozenset[str]:
+    """Stop words of a language, already in folded (accent-free / Arabic-normalised) form."""
+    if lang == "en":
+        base = set(ENGLISH_STOP_WORDS)
+    else:
+        base = set(get_stop_words(_STEMMER_NAMES[lang]))
+    base = (base - _KEEP[lang]) | _EXTRA_STOP[lang]
+    folded = {normalise(w) for w in base}
+    folded -= {normalise(w) for w in _KEEP[lang]}
+    return frozenset(folded)
+
+
+_FR_HINTS = frozenset("le la les des du de et est une un pour dans sur au aux nos notre nous avec par qui que pas ce ces sont leur leurs entre plus ou".split())
+_EN_HINTS = frozenset("the and of to in is are for with our we on that this by from as have has their they not an be at or".split())
+
+
+def detect_language(text: str) -> str:
+    """'ar' when Arabic script dominates the letters; else 'fr' or 'en' by function-word and accent evidence."""
+    text = clean(text)
+    arabic = len(ARABIC_CHAR_RE.findall(text))
+    latin = len(LATIN_CHAR_RE.findall(text))
+    if arabic and arabic >= latin:
+        return "ar"
+    words = [w.casefold() for w in TOKEN_RE.findall(text.replace("'", " ").replace("’", " "))]
+    fr = sum(w in _FR_HINTS for w in words) + 0.5 * sum(any(c in "éèêàùçâîôûœ" for c in w) for w in words)
+    en = sum(w in _EN_HINTS for w in words)
+    return "fr" if fr > en else "en"
+
+
+@lru_cache(maxsize=3)
+def _stemmer(lang: str):
+    return snowballstemmer.stemmer(_STEMMER_NAMES[lang])
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str, lang: str) -> str:
+    """Stem one lower-cased token, then fold it. Arabic-script tokens always use the Arabic stemmer."""
+    if is_arabic(token):
+        token = ARABIC_DIACRITICS_RE.sub("", token).replace(TATWEEL, "").translate(_ALEF_FORMS)
+        if token.startswith("وال") and len(token) > 5:  # "and the ..." : the stemmer keeps the conjunction
+            token = token[1:]
+        stemmed = _stemmer("ar").stemWord(token).translate(_ARABIC_FOLD)
+        if len(stemmed) > 3 and stemmed.endswith("ه"):  # a ta marbuta typed as ha survives the stemmer
+            stemmed = stemmed[:-1]
+        return stemmed
+    return strip_accents(_stemmer(lang if lang in ("en", "fr") else "en").stemWord(token))
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens (letters only, at least two characters), before stop words and stemming."""
+    text = clean(text).casefold()
+    text = ARABIC_DIACRITICS_RE.sub("", text).replace(TATWEEL, "")
+    text = text.replace("'", " ").replace("’", " ")
+    return [t for t in TOKEN_RE.findall(text) if len(t) > 1]
+
+
+def analyse(text: str, lang: str | None = None) -> list[str]:
+    """Tokens -> stop words removed -> stems (folded). `lang` is detected when not given."""
+    lang = lang or detect_language(text)
+    out = []
+    for tok in tokenize(text):
+        tok_lang = "ar" if is_arabic(tok) else lang
+        if tok_lang == "ar" and lang != "ar":
+            stops = stop_words("ar")
+        else:
+            stops = stop_words(tok_lang if tok_lang in LANGUAGES else "en")
+        if normalise(tok) in stops:
+            continue
+        s = stem(tok, tok_lang)
+        if len(s) > 1:
+            out.append(s)
+    return out
+
+
+def analyse_with_surface(text: str, lang: str | None = None) -> list[tuple[str, str]]:
+    """Like `analyse` but keeps each stem's surface word, to fold explanations back to readable words."""
+    lang = lang or detect_language(text)
+    out = []
+    for tok in tokenize(text):
+        tok_lang = "ar" if is_arabic(tok) else lang
+        if normalise(tok) in stop_words(tok_lang if tok_lang in LANGUAGES else "en"):
+            continue
+        s = stem(tok, tok_lang)
+        if len(s) > 1:
+            out.append((s, tok))
+    return out
+
+
+_SPLIT_RE = re.compile(r"(?:\n+|(?<=[.!?؟;؛])\s+|^\s*[-*•·]\s+)", re.MULTILINE)
+
+
+def split_challenges(text: str, min_tokens: int = 2) -> list[str]:
+    """Split a statement into its challenges: bullet lines, lines and sentences with enough content."""
+    parts = [p.strip(" -*•·\t") for p in _SPLIT_RE.split(clean(text)) if p and p.strip(" -*•·\t")]
+    kept = [p for p in parts if len(analyse(p)) >= min_tokens]
+    return kept or ([clean(text)] if clean(text) else [])

@@ -1,0 +1,421 @@
+"""Twinning: partner suggestions for one city, optimal pairing across a network, and the gap report.
+
+A city's needs are its stated challenges (or a typed statement); its offers are its practices,
+weighted by evidence. helps_you[a, b] = how well b's practices answer a's needs: each need counts
+once, with b's best practice for it, so covering several needs beats matching one need twice.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import networkx as nx
+import numpy as np
+
+from .catalog import Catalog
+from .engine import PracticeMatcher
+from .schema import City, evidence_rank
+from .text import split_challenges
+
+EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
+CONTEXT_WEIGHTS = {"shared_language": 0.4, "same_region": 0.3, "population_band": 0.3}
+RELEVANT = 0.15  # a practice scoring at least this on a need counts as experience on it
+
+
+class TwinningError(ValueError):
+    """Unknown city, a city with no needs, or contradictory constraints; the message is for a person."""
+
+
+@dataclass(frozen=True)
+class Constraints:
+    exclude_same_country: bool = False
+    require_shared_language: bool = False
+    regions: tuple[str, ...] = ()
+
+    def allows(self, a: City, b: City) -> bool:
+        if a.city == b.city:
+            return False
+        if self.exclude_same_country and a.country == b.country:
+            return False
+        if self.require_shared_language and not set(a.languages) & set(b.languages):
+            return False
+        if self.regions and b.region not in self.regions:
+            return False
+        return True
+
+
+def context_score(a: City, b: City) -> tuple[float, dict[str, Any]]:
+    """Weighted context term and its explanation: shared language, same region, population band."""
+    parts = {
+        "shared_language": bool(set(a.languages) & set(b.languages)),
+        "same_region": a.region == b.region,
+        "population_band": bool(a.population and b.population and max(a.population, b.population) / max(1, min(a.population, b.population)) <= 10),
+    }
+    score = sum(CONTEXT_WEIGHTS[k] for k, v in parts.items() if v)
+    shared = sorted(set(a.languages) & set(b.languages))
+    why = []
+    if parts["shared_language"]:
+        why.append(f"shared working language ({', '.join(shared)})")
+    if parts["same_region"]:
+        why.append(f"same region ({a.region})")
+    if parts["population_band"]:
+        why.append("similar population (within 10x)")
+    return score, {**parts, "weights": CONTEXT_WEIGHTS, "score": round(score, 4), "explanation": "; ".join(why) or "little shared context"}
+
+
+@dataclass
+class Partner:
+    city: str
+    country: str
+    region: str
+    score: float
+    helps_you: float
+    you_help: float
+    mutual: float
+    context: dict[str, Any]
+    drivers: list[dict[str, Any]] = field(default_factory=list)
+    shared_themes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Twinning:
+    """Scores between cities, built once per catalog version from a fitted matcher."""
+
+    def __init__(self, catalog: Catalog, matcher: PracticeMatcher):
+        self.catalog = catalog
+        self.matcher = matcher
+        self.cities = sorted(catalog.cities, key=lambda c: c.city)
+        self.index = {c.city: i for i, c in enumerate(self.cities)}
+        practices = matcher.practices_
+        self.practice_city = np.array([self.index.get(p.city, -1) for p in practices])
+        self.ev = np.array([EVIDENCE_WEIGHT[max(0, evidence_rank(p.evidence_level))] for p in practices])
+        self.offers = {c.city: [i for i, p in enumerate(practices) if p.city == c.city] for c in self.cities}
+        self.needs: dict[str, list[tuple[str, list[str]]]] = {
+            c.city: [(it.statement, list(it.themes)) for it in catalog.intakes_of(c.city)] for c in self.cities
+        }
+        self._need_scores: dict[str, np.ndarray] = {}
+        n = len(self.cities)
+        self.helps = np.zeros((n, n))  # helps[a, b]: b's practices answer a's needs
+        for a, city in enumerate(self.cities):
+            if self.needs[city.city]:
+                self.helps[a] = self._helps_row(self.need_matrix(city.city))
+
+    def need_matrix(self, city: str) -> np.ndarray:
+        """Scores (needs x practices), evidence-weighted."""
+        if city not in self._need_scores:
+            rows = [self.matcher.score(text) for text, _ in self.needs[city]]
+            self._need_scores[city] = np.array(rows) * self.ev if rows else np.zeros((0, len(self.ev)))
+        return self._need_scores[city]
+
+    def _best_per_city(self, need_scores: np.ndarray) -> np.ndarray:
+        """(needs x cities): each city's best practice score for each need."""
+        best = np.zeros((need_scores.shape[0], len(self.cities)))
+        for j in range(need_scores.shape[1]):
+            c = self.practice_city[j]
+            if c >= 0:
+                best[:, c] = np.maximum(best[:, c], need_scores[:, j])
+        return best
+
+    def _helps_row(self, need_scores: np.ndarray) -> np.ndarray:
+        if need_scores.shape[0] == 0:
+            return np.zeros(len(self.cities))
+        return self._best_per_city(need_scores).mean(axis=0)
+
+    def city(self, name: str) -> City:
+        c = self.catalog.find_city(name)
+        if c is None:
+            import difflib
+
+            near = difflib.get_close_matches(name, list(self.index), n=2, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+            raise TwinningError(f"unknown city {name!r}{hint}")
+        return c
+
+    def partners(
+        self,
+        city: str | None = None,
+        text: str | None = None,
+        k: int = 5,
+        mode: str = "peer",
+        constraints: Constraints = Constraints(),
+    ) -> list[Partner]:
+        """Ranked partner cities for a city (its stated challenges) or a typed statement."""
+        if mode not in ("peer", "mentor"):
+            raise TwinningError(f"mode must be 'peer' or 'mentor', not {mode!r}")
+        if constraints.regions:
+            from .schema import REGIONS
+
+            bad = [r for r in constraints.regions if r not in REGIONS]
+            if bad:
+                raise TwinningError(f"unknown region {bad[0]!r}; use one of: {', '.join(REGIONS)}")
+        me = self.city(city) if city else None
+        if text and text.strip():
+            needs = [(s, [h.theme_id for h in self.matcher.analyse_query(s).themes]) for s in split_challenges(text)]
+            need_scores = np.array([self.matcher.score(s) for s, _ in needs]) * self.ev
+        elif me is not None:
+            needs = self.needs[me.city]
+            if not needs:
+                raise TwinningError(f"{me.city} has no stated challenges in the catalog; type its needs to find partners")
+            need_scores = self.need_matrix(me.city)
+        else:
+            raise TwinningError("give a city or a statement of needs")
+        best = self._best_per_city(need_scores)  # needs x cities
+        helps_row = best.mean(axis=0)
+        my_needs_themes = {t for _, ts in needs for t in ts}
+        out: list[Partner] = []
+        for b, other in enumerate(self.cities):
+            if me is not None and not constraints.allows(me, other):
+                continue
+            if me is None and constraints.regions and other.region not in constraints.regions:
+                continue
+            if not self.offers[other.city] and not self.needs[other.city]:
+                continue
+            helps = float(helps_row[b])
+            you_help = float(self.helps[b, self.index[me.city]]) if me is not None else 0.0
+            mutual = 2 * helps * you_help / (helps + you_help) if helps + you_help > 0 else 0.0
+            if me is not None:
+                ctx, ctx_info = context_score(me, other)
+            else:
+                ctx, ctx_info = 0.0, {"score": 0.0, "explanation": "no city given, context not scored"}
+            their_themes = {t for _, ts in self.needs[other.city] for t in ts} or {
+                t for j in self.offers[other.city] for t in self.matcher.practices_[j].themes
+            }
+            shared = sorted(my_needs_themes & their_themes)
+            shared_score = len(shared) / len(my_needs_themes | their_themes) if their_themes and my_needs_themes else 0.0
+            relevant = [j for j in self.offers[other.city] if need_scores[:, j].max() >= RELEVANT] if need_scores.size else []
+            experience = min(1.0, sum(self.ev[j] for j in relevant) / 3.0)
+            if mode == "mentor":
+                if helps <= 0:
+                    continue
+                score = 0.6 * helps + 0.15 * experience + 0.1 * mutual + 0.15 * ctx
+            else:
+                score = 0.35 * shared_score + 0.25 * helps + 0.15 * mutual + 0.25 * ctx
+            if score <= 0:
+                continue
+            drivers = []
+            for n_i, (need_text, need_themes) in enumerate(needs):
+                cols = self.offers[other.city]
+                if not cols:
+                    continue
+                j = max(cols, key=lambda c: (need_scores[n_i, c], -c))
+                if need_scores[n_i, j] <= 0:
+                    continue
+                p = self.matcher.practices_[j]
+                drivers.append({
+                    "need": need_text,
+                    "practice_id": p.id,
+                    "title": p.title,
+                    "score": round(float(need_scores[n_i, j]), 4),
+                    "themes": [t for t in p.themes if t in need_themes] or list(p.themes),
+                    "evidence_level": p.evidence_level,
+                })
+            reasons = []
+            if drivers:
+                covered = len({d["need"] for d in drivers if d["score"] >= RELEVANT})
+                reasons.append(f"its practices answer {covered} of your {len(needs)} stated need(s)")
+            if you_help > 0:
+                reasons.append("your practices answer some of its stated needs: a two-way link")
+            if shared:
+                reasons.append("shared challenges: " + ", ".join(self.matcher.taxonomy.label(t, "en") for t in shared))
+            if mode == "mentor" and relevant:
+                reasons.append(f"{len(relevant)} relevant practice(s) of its own")
+            reasons.append("context: " + ctx_info["explanation"])
+            out.append(Partner(other.city, other.country, other.region, round(float(score), 6), round(helps, 6), round(you_help, 6), round(mutual, 6), ctx_info, drivers, shared, reasons))
+        out.sort(key=lambda p: (-p.score, p.city))
+        return out[: max(1, int(k))]
+
+    # ---- network pairing ---------------------------------------------------------------
+    def _select(self, cities: Sequence[str] | None, regions: Sequence[str]) -> list[City]:
+        if cities:
+            chosen = [self.city(c) for c in cities]
+            if regions:
+                outside = [c.city for c in chosen if c.region not in regions]
+                if outside:
+                    raise TwinningError(f"contradictory constraints: {', '.join(outside)} is not in region {', '.join(regions)}")
+        else:
+            chosen = [c for c in self.cities if not regions or c.region in regions]
+        chosen = sorted({c.city: c for c in chosen}.values(), key=lambda c: c.city)
+        if len(chosen) < 2:
+            raise TwinningError("pairing needs at least two cities; widen the region or list more cities")
+        return chosen
+
+    def pair_weight(self, a: City, b: City) -> float:
+        """Symmetric peer weight: what each offers the other, plus context."""
+        ia, ib = self.index[a.city], self.index[b.city]
+        h_ab, h_ba = self.helps[ia, ib], self.helps[ib, ia]
+        mutual = 2 * h_ab * h_ba / (h_ab + h_ba) if h_ab + h_ba > 0 else 0.0
+        ctx, _ = context_score(a, b)
+        return float(0.35 * (h_ab + h_ba) / 2 + 0.35 * mutual + 0.3 * ctx * (1 if h_ab + h_ba > 0 else 0))
+
+    def pairs(
+        self,
+        cities: Sequence[str] | None = None,
+        constraints: Constraints = Constraints(),
+        mentor_capacity: int | None = None,
+    ) -> dict[str, Any]:
+        """Optimal pairing of a set of cities. Peer: max-weight matching. Mentor: min-cost flow."""
+        if mentor_capacity is not None and mentor_capacity < 1:
+            raise TwinningError("--mentor-capacity must be at least 1")
+        chosen = self._select(cities, constraints.regions)
+        pair_constraints = Constraints(constraints.exclude_same_country, constraints.require_shared_language, ())
+        if mentor_capacity is None:
+            return self._peer_pairs(chosen, pair_constraints)
+        return self._mentor_pairs(chosen, pair_constraints, mentor_capacity)
+
+    def _peer_pairs(self, chosen: list[City], cons: Constraints) -> dict[str, Any]:
+        edges = []
+        for i, a in enumerate(chosen):
+            for b in chosen[i + 1 :]:
+                if cons.allows(a, b) and cons.allows(b, a):
+                    w = self.pair_weight(a, b)
+                    if w > 0:
+                        edges.append((a.city, b.city, round(w, 9)))
+        g = nx.Graph()
+        g.add_nodes_from(c.city for c in chosen)
+        g.add_weighted_edges_from(edges)
+        matching = nx.max_weight_matching(g, maxcardinality=False)
+        pairs = sorted((tuple(sorted(e)) for e in matching))
+        weight = {(a, b): w for a, b, w in edges}
+        rows = [{"city_a": a, "city_b": b, "weight": weight.get((a, b), weight.get((b, a), 0.0))} for a, b in pairs]
+        rows.sort(key=lambda r: (-r["weight"], r["city_a"]))
+        greedy = _greedy(edges, capacity=None)
+        paired = {c for r in rows for c in (r["city_a"], r["city_b"])}
+        with_edges = {c for e in edges for c in e[:2]}
+        unpaired = [
+            {"city": c.city, "reason": "no allowed partner with anything to exchange (no matching needs or offers under these constraints)" if c.city not in with_edges else "its possible partners were paired better elsewhere"}
+            for c in chosen if c.city not in paired
+        ]
+        total = sum(r["weight"] for r in rows)
+        return {"mode": "peer", "pairs": rows, "unpaired": unpaired, "total_weight": round(total, 6), "greedy_weight": round(greedy, 6), "cities": [c.city for c in chosen]}
+
+    def _mentor_pairs(self, chosen: list[City], cons: Constraints, capacity: int) -> dict[str, Any]:
+        g = nx.DiGraph()
+        edges = []
+        mentees = [c for c in chosen if self.needs[c.city]]
+        for m in mentees:
+            for t in chosen:
+                if t.city == m.city or not self.offers[t.city] or not cons.allows(m, t):
+                    continue
+                ctx, _ = context_score(m, t)
+                h = self.helps[self.index[m.city], self.index[t.city]]
+                if h <= 0:
+                    continue
+                w = round(0.8 * h + 0.2 * ctx * h / max(h, 1e-9) * min(1.0, h * 5), 9)
+                edges.append((m.city, t.city, w))
+        for m in mentees:
+            g.add_edge("SOURCE", "mentee:" + m.city, capacity=1, weight=0)
+            # a mentee may stay unpaired at zero gain, so the flow never forces a bad link
+            g.add_edge("mentee:" + m.city, "SINK", capacity=1, weight=0)
+        for t in sorted({e[1] for e in edges}):
+            g.add_edge("mentor:" + t, "SINK", capacity=capacity, weight=0)
+        for m, t, w in edges:
+            g.add_edge("mentee:" + m, "mentor:" + t, capacity=1, weight=-int(round(w * 1_000_000)))
+        flow = nx.max_flow_min_cost(g, "SOURCE", "SINK") if mentees else {}
+        weight = {(m, t): w for m, t, w in edges}
+        rows = []
+        for m in mentees:
+            for node, f in flow.get("mentee:" + m.city, {}).items():
+                if f and node.startswith("mentor:"):
+                    t = node[len("mentor:"):]
+                    rows.append({"mentee": m.city, "mentor": t, "weight": weight[(m.city, t)]})
+        rows.sort(key=lambda r: (-r["weight"], r["mentee"]))
+        paired = {r["mentee"] for r in rows}
+        unpaired = []
+        for c in chosen:
+            if c.city in paired:
+                continue
+            if not self.needs[c.city]:
+                reason = "no stated challenges, so it is not a mentee (it can still mentor)"
+            elif not any(e[0] == c.city for e in edges):
+                reason = "no allowed mentor has practices that answer its needs"
+            else:
+                reason = "its possible mentors are at capacity"
+            unpaired.append({"city": c.city, "reason": reason})
+        greedy = _greedy(edges, capacity=capacity)
+        total = sum(r["weight"] for r in rows)
+        return {"mode": "mentor", "mentor_capacity": capacity, "pairs": rows, "unpaired": unpaired, "total_weight": round(total, 6), "greedy_weight": round(greedy, 6), "cities": [c.city for c in chosen]}
+
+    # ---- gap report ----------------------------------------------------------------------
+    def gaps(self) -> list[dict[str, Any]]:
+        return gap_report(self.catalog)
+
+
+def _greedy(edges: list[tuple[str, str, float]], capacity: int | None) -> float:
+    """Heaviest-edge-first pairing of the same input, to show what optimisation adds."""
+    total, used, load = 0.0, set(), {}
+    for a, b, w in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+        if capacity is None:
+            if a in used or b in used:
+                continue
+            used |= {a, b}
+        else:
+            if a in used or load.get(b, 0) >= capacity:
+                continue
+            used.add(a)
+            load[b] = load.get(b, 0) + 1
+        total += w
+    return total
+
+
+def gap_report(catalog: Catalog) -> list[dict[str, Any]]:
+    """Themes cities state as needs that few practices cover, or cover with weak evidence; most urgent first."""
+    tax = catalog.taxonomy
+    demand: dict[str, set[str]] = {}
+    for it in catalog.intakes:
+        for t in it.themes:
+            demand.setdefault(t, set()).add(it.city)
+    rows = []
+    for t in (tax.ids if tax else sorted(demand)):
+        cities = demand.get(t, set())
+        ps = [p for p in catalog.practices if t in p.themes]
+        strong = [p for p in ps if evidence_rank(p.evidence_level) >= 2]
+        supply = sum(EVIDENCE_WEIGHT[max(0, evidence_rank(p.evidence_level))] for p in ps)
+        gap = len(cities) / (1.0 + supply) if cities else 0.0
+        rows.append({
+            "theme": t,
+            "label": tax.label(t, "en") if tax else t,
+            "cities_stating": len(cities),
+            "practices": len(ps),
+            "well_evidenced_practices": len(strong),
+            "gap_score": round(gap, 4),
+            "note": "no practice covers it" if not ps else ("only weak evidence" if not strong else ""),
+        })
+    rows.sort(key=lambda r: (-r["gap_score"], -r["cities_stating"], r["theme"]))
+    return rows
+
+
+def coverage_at_k(twinning: Twinning, k: int = 3, method: str = "matcher", seed: int = 0) -> float:
+    """Mean share of a city's stated need-themes covered by the practices of its top-k partners."""
+    rng = random.Random(seed)
+    shares = []
+    for c in twinning.cities:
+        needs = {t for _, ts in twinning.needs[c.city] for t in ts}
+        if not needs:
+            continue
+        if method == "matcher":
+            chosen = [p.city for p in twinning.partners(city=c.city, k=k, mode="mentor")]
+        else:
+            others = [o for o in twinning.cities if o.city != c.city and twinning.offers[o.city]]
+            if method == "random":
+                chosen = [o.city for o in rng.sample(others, min(k, len(others)))]
+            elif method == "nearest":
+                if c.lat is None:
+                    continue
+                located = [o for o in others if o.lat is not None]
+                chosen = [o.city for o in sorted(located, key=lambda o: (_km(c, o), o.city))[:k]]
+            else:
+                raise ValueError(method)
+        covered = {t for name in chosen for j in twinning.offers[name] for t in twinning.matcher.practices_[j].themes}
+        shares.append(len(needs & covered) / len(needs))
+    return float(np.mean(shares)) if shares else 0.0
+
+
+def _km(a: City, b: City) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 6371 * 2 * math.asin(min(1.0, math.sqrt(h)))

@@ -1,0 +1,58 @@
+"""The shipped taxonomy keeps every seed id; detection works in English, French and Arabic."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from matcher.catalog import DATA_DIR
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "taxonomy.yaml"
+
+
+def test_every_seed_theme_id_is_kept(taxonomy):
+    seed = Path(SHARED)
+    if not seed.exists():
+        pytest.skip("shared/ is not beside the checkout")
+    seed_ids = [t["id"] for t in yaml.safe_load(seed.read_text(encoding="utf-8"))["themes"]]
+    assert set(seed_ids) <= set(taxonomy.ids)
+
+
+def test_every_theme_has_labels_and_synonyms_in_three_languages(taxonomy):
+    for t in taxonomy.themes:
+        for lang in ("en", "fr", "ar"):
+            assert t.label.get(lang), (t.id, lang)
+            assert len(t.synonyms.get(lang, [])) >= 5, (t.id, lang)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Many refugees arrived and our young people have no jobs", {"migrant-integration", "employability-livelihoods"}),
+        ("Hate speech is spreading on social media", {"hate-speech-online"}),
+        ("Le décrochage scolaire augmente et les réfugiés arrivent", {"school-violence-dropout", "migrant-integration"}),
+        ("Nous voulons un jumelage avec une ville plus expérimentée", {"city-to-city-learning"}),
+        ("ارتفاع البطالة بين الشباب وتزايد اللاجئين", {"employability-livelihoods", "migrant-integration"}),
+        ("نريد توأمة مع مدن أخرى", {"city-to-city-learning"}),
+    ],
+)
+def test_detection_in_three_languages(taxonomy, text, expected):
+    found = {h.theme_id for h in taxonomy.detect(text)}
+    assert expected <= found, found
+
+
+def test_detection_reports_triggering_phrases(taxonomy):
+    hits = {h.theme_id: h for h in taxonomy.detect("Hate speech is spreading on social media")}
+    assert any("hate speech" in p.lower() for p in hits["hate-speech-online"].phrases)
+
+
+def test_unrelated_text_detects_nothing(taxonomy):
+    assert taxonomy.detect("The weather is sunny and the cat sleeps") == []
+
+
+def test_suggest_for_new_practice_text(taxonomy):
+    ids = [h.theme_id for h in taxonomy.suggest("A helpline for worried parents and families of young people drawn to extremism")]
+    assert "family-support-helpline" in ids
+
+
+def test_nearest_ids(taxonomy):
+    assert taxonomy.nearest_ids("school-violence") [0] == "school-violence-dropout"

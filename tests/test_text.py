@@ -1,0 +1,75 @@
+"""Each normalisation rule, stemming per language, language identification, challenge splitting."""
+import pytest
+
+from matcher.text import analyse, clean, detect_language, normalise, normalise_arabic, split_challenges, stem, tokenize
+
+
+def test_nfkc_and_casefold():
+    assert normalise("ＣＩＴＹ ﬁnance") == "city finance"
+    assert normalise("STRASSE Straße") == "strasse strasse"
+
+
+def test_control_and_bidi_characters_removed():
+    assert clean("a\x00b\u200fc\u202ed\ufeffe") == "a bcde"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("أحمد إسلام آمال ٱلله", "احمد اسلام امال الله"),  # alef forms
+        ("مدرسة", "مدرسه"),  # ta marbuta
+        ("مستشفى", "مستشفي"),  # alef maqsura
+        ("الشـــباب", "الشباب"),  # tatweel
+        ("الشَّبَابُ", "الشباب"),  # diacritics
+    ],
+)
+def test_arabic_normalisation(raw, expected):
+    assert normalise_arabic(raw) == expected
+
+
+def test_french_stem_before_stripping_accents():
+    # "éducation" and "education" end on the same stem, because accents go after stemming
+    assert stem("éducation", "fr") == stem("education", "fr") == "educ"
+    assert stem("réfugiés", "fr") == "refugi"
+
+
+def test_stemming_per_language():
+    assert stem("refugees", "en") == stem("refugee", "en")
+    assert stem("migrants", "fr") == stem("migrant", "fr")
+    assert stem("المهاجرين", "ar") == stem("المهاجرون", "ar") == stem("مهاجر", "ar")
+    assert stem("المدرسة", "ar") == stem("المدرسه", "ar")
+
+
+def test_stop_words_removed_per_language():
+    assert analyse("the youth and the police", "en") == ["youth", "polic"]
+    assert analyse("les jeunes et la police", "fr") == ["jeun", "polic"]
+    assert "في" not in analyse("الشباب في المدينة", "ar")
+
+
+def test_only_stop_words_gives_nothing():
+    assert analyse("and the of to", "en") == []
+    assert analyse("!!! ... 123", "en") == []
+
+
+def test_french_elision_split():
+    assert tokenize("l'école d'asile") == ["école", "asile"]
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("Our young people are leaving school", "en"),
+        ("Nos jeunes quittent l'école et le chômage augmente", "fr"),
+        ("يعاني شبابنا من البطالة", "ar"),
+        ("Les réfugiés", "fr"),
+        ("البطالة بين الشباب unemployment", "ar"),
+    ],
+)
+def test_language_identification(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_split_challenges_bullets_and_sentences():
+    parts = split_challenges("- Youth unemployment is high\n- School dropout is rising. Refugees arrive in large numbers!")
+    assert parts == ["Youth unemployment is high", "School dropout is rising.", "Refugees arrive in large numbers!"]
+    assert split_challenges("Young people leave school.") == ["Young people leave school."]

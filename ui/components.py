@@ -1,0 +1,133 @@
+"""Shared UI pieces: cached store/model loaders, safe text, badges, RTL layout, sign-in gate.
+
+Catalog and user text is never rendered as HTML, and Markdown syntax in it (links, images,
+emphasis) is escaped, so only the app's own source links are clickable.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import streamlit as st
+
+from matcher.auth import Throttle, configured_hash
+from matcher.catalog import Catalog
+from matcher.engine import PracticeMatcher
+from matcher.schema import EVIDENCE_LEVELS, URL_RE
+from matcher.store import Store
+from matcher.twinning import Twinning
+
+EVIDENCE_BADGE = {
+    "described": ("Described", "gray"),
+    "results-reported": ("Results reported", "blue"),
+    "evaluated": ("Evaluated", "green"),
+    "independently-evaluated": ("Independently evaluated", "violet"),
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:])")
+
+# Each paragraph and text box takes its direction from its first strong character: Arabic lays out RTL.
+GLOBAL_CSS = """
+<style>
+textarea, input, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stText"], [data-testid="stCaptionContainer"] { unicode-bidi: plaintext; text-align: start; }
+</style>
+"""
+
+
+def safe_md(text: Any) -> str:
+    """Escape every Markdown and HTML special character so data shows as plain text."""
+    s = "" if text is None else str(text)
+    s = s.replace("\r", " ")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only plain http(s) addresses become links; anything else (javascript:, data:) is dropped."""
+    if url and URL_RE.match(url.strip()):
+        return url.strip()
+    return None
+
+
+def source_link(title: str, url: str | None) -> str:
+    u = safe_url(url)
+    label = safe_md(title or "source")
+    if u:
+        u = u.replace(")", "%29").replace("(", "%28").replace(" ", "%20")
+        return f"[{label}]({u})"
+    return label + " (no web address)"
+
+
+def rtl_text(text: str) -> None:
+    """A block of user text laid out right-to-left (escaped, never interpreted)."""
+    body = html.escape(text, quote=True).replace("\n", "<br>")
+    st.markdown(f'<div dir="rtl" style="text-align:right">{body}</div>', unsafe_allow_html=True)
+
+
+def evidence_badge(level: str) -> None:
+    label, color = EVIDENCE_BADGE.get(level, (level, "gray"))
+    st.badge(label, color=color)
+
+
+@st.cache_resource(show_spinner=False)
+def get_store() -> Store:
+    return Store()
+
+
+def load_catalog() -> Catalog:
+    return get_store().load()
+
+
+@st.cache_resource(show_spinner="Building the matching model…", max_entries=3)
+def _matcher_for(version: int, _catalog: Catalog) -> PracticeMatcher:
+    # A new catalog version builds a new model; a fitted model is never changed in place.
+    return PracticeMatcher(_catalog.taxonomy).fit(_catalog.practices, _catalog.cities)
+
+
+@st.cache_resource(show_spinner="Scoring city pairs…", max_entries=3)
+def _twinning_for(version: int, _catalog: Catalog, _matcher: PracticeMatcher) -> Twinning:
+    return Twinning(_catalog, _matcher)
+
+
+def model() -> tuple[Catalog, PracticeMatcher]:
+    catalog = load_catalog()
+    return catalog, _matcher_for(catalog.version, catalog)
+
+
+def twinning() -> tuple[Catalog, PracticeMatcher, Twinning]:
+    catalog, matcher = model()
+    return catalog, matcher, _twinning_for(catalog.version, catalog, matcher)
+
+
+@st.cache_resource
+def _throttle() -> Throttle:
+    return Throttle()
+
+
+def _secrets() -> dict:
+    try:
+        return {k: st.secrets[k] for k in ("HUB_PASSWORD_HASH", "HUB_PASSWORD") if k in st.secrets}
+    except Exception:  # no secrets file
+        return {}
+
+
+def require_hub_sign_in() -> bool:
+    """Gate for hub pages. Returns True when signed in; otherwise shows the form and returns False."""
+    if st.session_state.get("hub_signed_in"):
+        return True
+    st.info("This page is for network hub staff. Please sign in.")
+    with st.form("hub_sign_in"):
+        password = st.text_input("Hub password", type="password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        # Failures are throttled across all sessions as well as per session.
+        ok, message = _throttle().attempt("hub", password, configured_hash(_secrets()))
+        if ok:
+            st.session_state["hub_signed_in"] = True
+            st.rerun()
+        st.error(message)
+    return False
+
+
+def evidence_options() -> list[str]:
+    return list(EVIDENCE_LEVELS)

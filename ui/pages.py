@@ -1,0 +1,540 @@
+"""The app's pages: thin functions over the matcher library."""
+from __future__ import annotations
+
+import html
+import json
+from datetime import date
+from urllib.parse import urlencode
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from matcher.engine import EmptyStatement, Filters, NothingToMatch
+from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
+from matcher.schema import EVIDENCE_LEVELS, REGIONS, STATUSES, Proposal
+from matcher.store import ImportRejected
+from matcher.twinning import Constraints, TwinningError, gap_report
+
+from .components import (
+    evidence_badge,
+    get_store,
+    model,
+    require_hub_sign_in,
+    rtl_text,
+    safe_md,
+    source_link,
+    twinning,
+)
+
+EXAMPLES = {
+    "English": "Young people in our poorer neighbourhoods drop out of school and have no jobs.\nHate speech against refugees is spreading on social media.",
+    "Français": "Nos jeunes décrochent de l'école et le chômage touche surtout les quartiers défavorisés.\nNous accueillons de plus en plus de migrants et les tensions avec la population augmentent.",
+    "العربية": "يعاني شباب الأحياء المهمشة من البطالة والانقطاع المدرسي.\nنستقبل أعدادا متزايدة من المهاجرين واللاجئين ونحتاج إلى برامج للإدماج والتماسك الاجتماعي.",
+}
+MAX_CHARS = 20_000
+
+
+def _theme_label(catalog, tid: str) -> str:
+    return catalog.taxonomy.label(tid, "en") if catalog.taxonomy else tid
+
+
+# ---- Find practices --------------------------------------------------------------------------
+def find_practices() -> None:
+    st.title("Find practices")
+    st.caption("Describe your city's challenges in English, French or Arabic. One challenge per line works best.")
+    catalog, matcher = model()
+    params = st.query_params
+    if "statement" not in st.session_state:
+        st.session_state["statement"] = params.get("q", "")[:MAX_CHARS]
+    cols = st.columns(len(EXAMPLES) + 1)
+    cols[0].markdown("**Examples:**")
+    for col, (name, text) in zip(cols[1:], EXAMPLES.items()):
+        if col.button(name, key=f"ex_{name}"):
+            st.session_state["statement"] = text
+    city_names = [""] + sorted(c.city for c in catalog.cities)
+    theme_ids = catalog.taxonomy.ids
+    with st.form("find"):
+        st.text_area("Your city's challenges", key="statement", height=140, max_chars=MAX_CHARS)
+        c1, c2, c3, c4 = st.columns(4)
+        q_city = params.get("city", "")
+        city = c1.selectbox("Your city (optional)", city_names, index=city_names.index(q_city) if q_city in city_names else 0)
+        q_regions = [r for r in params.get_all("region") if r in REGIONS]
+        regions = c2.multiselect("Region", REGIONS, default=q_regions)
+        q_themes = [t for t in params.get_all("theme") if t in theme_ids]
+        themes = c3.multiselect("Theme", theme_ids, default=q_themes, format_func=lambda t: _theme_label(catalog, t))
+        q_ev = params.get("evidence", "")
+        evidence = c4.selectbox("Evidence at least", [""] + list(EVIDENCE_LEVELS), index=([""] + list(EVIDENCE_LEVELS)).index(q_ev) if q_ev in EVIDENCE_LEVELS else 0)
+        submitted = st.form_submit_button("Find practices", type="primary")
+    text = st.session_state.get("statement", "")
+    run = submitted or (params.get("q") and not st.session_state.get("ran_from_link"))
+    if not run:
+        return
+    st.session_state["ran_from_link"] = True
+    if not text or not text.strip():
+        st.error("Please describe at least one challenge: the text is empty.")
+        return
+    share = {"q": text, "city": city, "region": regions, "theme": themes, "evidence": evidence}
+    share = {k: v for k, v in share.items() if v}
+    st.query_params.from_dict(share)
+    asking = catalog.city_by_name.get(city) if city else None
+    filters = Filters(regions=tuple(regions), themes=tuple(themes), min_evidence=evidence or None, exclude_city=asking.city if asking else None)
+    try:
+        resp = matcher.recommend(text, k=10, filters=filters, asking_city=asking)
+    except (EmptyStatement, NothingToMatch) as exc:
+        st.error(str(exc).capitalize())
+        _suggest_themes(catalog)
+        return
+    if resp.truncated:
+        st.warning(f"Your statement was long; only its first {MAX_CHARS:,} characters were used.")
+    if resp.language == "ar":
+        rtl_text(text)
+    if resp.understood:
+        st.markdown("**We understood:** " + " · ".join(safe_md(h.label) for h in resp.understood))
+    else:
+        st.markdown("**We understood:** no known theme; matching on your words only.")
+    if not resp.results:
+        st.warning("No practice matches this statement with these filters.")
+        _suggest_themes(catalog)
+        return
+    st.subheader(f"{len(resp.results)} practices")
+    multi = len(resp.challenges) > 1
+    for n, r in enumerate(resp.results, 1):
+        with st.container(border=True):
+            st.markdown(f"#### {n}. {safe_md(r.title)}")
+            head = st.columns([3, 2, 1])
+            head[0].markdown(f"{safe_md(r.city)}, {safe_md(r.country)} · {safe_md(r.region)}")
+            with head[1]:
+                evidence_badge(r.evidence_level)
+            head[2].markdown(f"score **{r.score:.2f}**")
+            st.markdown(safe_md(r.summary))
+            why = ", ".join(safe_md(t["term"]) for t in r.top_terms[:5])
+            st.markdown(f"**Why it matched:** {why}")
+            if r.matched_themes:
+                st.markdown("**Shared themes:** " + ", ".join(safe_md(_theme_label(catalog, t)) for t in r.matched_themes))
+            if multi:
+                st.markdown(f"**Answers your challenge:** {safe_md(r.challenge)}")
+            for note in r.fit_notes:
+                st.caption("⚠️ " + safe_md(note))
+            st.markdown("Source: " + source_link(r.source_title, r.source_url))
+    _takeaway(text, share, resp)
+    _map_of_results(catalog, resp)
+    _partners_for_text(text, city)
+
+
+def _suggest_themes(catalog) -> None:
+    st.info("Try naming one of these themes: " + ", ".join(safe_md(t.label_in("en")) for t in catalog.taxonomy.themes[:12]) + " …")
+
+
+def _takeaway(text: str, share: dict, resp) -> None:
+    st.subheader("Take it away")
+    rows = [
+        {"rank": i + 1, "title": r.title, "city": r.city, "country": r.country, "score": round(r.score, 3), "evidence": r.evidence_level,
+         "matched_themes": r.matched_themes, "answers": r.challenge, "source": r.source_title, "source_url": r.source_url or ""}
+        for i, r in enumerate(resp.results)
+    ]
+    c1, c2 = st.columns(2)
+    c1.download_button("Download shortlist (CSV)", rows_to_csv(rows), "shortlist.csv", "text/csv")
+    c2.download_button("Download one-page brief (HTML)", brief_html(text, resp), "brief.html", "text/html")
+    st.markdown("**Shareable link** (add it to this app's address):")
+    st.code("/find?" + urlencode(share, doseq=True), language=None)
+
+
+def brief_html(text: str, resp) -> str:
+    """A printable one-page brief; every value is HTML-escaped."""
+    e = html.escape
+    items = []
+    for i, r in enumerate(resp.results, 1):
+        link = f'<a href="{e(r.source_url)}">{e(r.source_title)}</a>' if r.source_url and r.source_url.startswith(("http://", "https://")) else e(r.source_title)
+        items.append(
+            f"<li><b>{e(r.title)}</b> — {e(r.city)}, {e(r.country)} <i>({e(r.evidence_level)}, score {r.score:.2f})</i>"
+            f"<br>{e(r.summary)}<br><small>Why: {e(', '.join(t['term'] for t in r.top_terms[:5]))}. Source: {link}</small></li>"
+        )
+    direction = "rtl" if resp.language == "ar" else "ltr"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>City Practice Matcher brief</title>"
+        "<style>body{font-family:sans-serif;max-width:800px;margin:auto;font-size:12px}li{margin-bottom:8px}</style></head><body>"
+        f"<h1>Practices for your city's challenges</h1><p dir='{direction}'><b>Your challenges:</b> {e(text)}</p>"
+        f"<p><b>We understood:</b> {e(', '.join(h.label for h in resp.understood))}</p><ol>{''.join(items)}</ol>"
+        f"<p><small>Generated by City Practice Matcher on {date.today().isoformat()}.</small></p></body></html>"
+    )
+
+
+def _map_of_results(catalog, resp) -> None:
+    pts = []
+    for r in resp.results:
+        c = catalog.city_by_name.get(r.city)
+        if c is not None and c.located:
+            pts.append({"lat": c.lat, "lon": c.lon, "city": c.city})
+    if pts:
+        st.subheader("Where these practices come from")
+        st.map(pd.DataFrame(pts), latitude="lat", longitude="lon", size=40000)
+
+
+def _partners_for_text(text: str, city: str) -> None:
+    _, _, tw = twinning()
+    try:
+        partners = tw.partners(city=city or None, text=text, k=3, mode="mentor")
+    except TwinningError:
+        return
+    if partners:
+        st.subheader("Cities worth twinning with")
+        for p in partners:
+            st.markdown(f"- **{safe_md(p.city)}** ({safe_md(p.country)}): " + safe_md("; ".join(p.reasons)))
+
+
+# ---- Twinning partners -----------------------------------------------------------------------
+def twinning_partners() -> None:
+    st.title("Twinning partners")
+    catalog, _, tw = twinning()
+    with st.form("partners"):
+        names = [""] + sorted(c.city for c in catalog.cities)
+        city = st.selectbox("Your city", names, help="Its stated challenges are its needs, its practices what it can offer.")
+        text = st.text_area("…or paste your needs", height=100, max_chars=MAX_CHARS)
+        c1, c2, c3, c4 = st.columns(4)
+        mode = c1.radio("Mode", ["mentor", "peer"], help="mentor: more experienced on your needs; peer: similar context and shared challenges")
+        k = c2.slider("How many", 1, 15, 5)
+        other_country = c3.checkbox("Only other countries")
+        shared_lang = c4.checkbox("Require a shared working language")
+        regions = st.multiselect("Partner region", REGIONS)
+        submitted = st.form_submit_button("Suggest partners", type="primary")
+    if not submitted:
+        return
+    if not city and not text.strip():
+        st.error("Pick your city or paste its needs.")
+        return
+    try:
+        partners = tw.partners(city=city or None, text=text or None, k=k, mode=mode, constraints=Constraints(other_country, shared_lang, tuple(regions)))
+    except TwinningError as exc:
+        st.error(str(exc))
+        return
+    if not partners:
+        st.warning("No partner fits these constraints. Loosen them and try again.")
+        return
+    table = pd.DataFrame([
+        {"city": p.city, "country": p.country, "score": p.score, "helps you": p.helps_you, "you help": p.you_help, "mutual": p.mutual, "context": p.context["score"]}
+        for p in partners
+    ])
+    st.dataframe(table, hide_index=True, width="stretch")
+    for p in partners:
+        with st.expander(f"{p.city} ({p.country}) — score {p.score:.2f}"):
+            for r in p.reasons:
+                st.markdown("- " + safe_md(r))
+            for d in p.drivers:
+                st.markdown(f"**Need:** {safe_md(d['need'][:200])}  \n→ {safe_md(d['title'])} ({safe_md(d['evidence_level'])}, {d['score']:.2f}); themes: {safe_md(', '.join(_theme_label(catalog, t) for t in d['themes']))}")
+
+
+# ---- Network pairing (hub) -------------------------------------------------------------------
+def network_pairing() -> None:
+    st.title("Network pairing")
+    if not require_hub_sign_in():
+        return
+    catalog, _, tw = twinning()
+    with st.form("pairs"):
+        region = st.selectbox("Region", ["(all)"] + list(REGIONS))
+        cities = st.multiselect("…or choose cities", sorted(c.city for c in catalog.cities))
+        c1, c2, c3 = st.columns(3)
+        mentor = c1.checkbox("Mentor mode")
+        capacity = c1.number_input("Mentees per mentor", 1, 10, 2)
+        other_country = c2.checkbox("Pair only across countries")
+        shared_lang = c3.checkbox("Require a shared working language")
+        submitted = st.form_submit_button("Propose pairs", type="primary")
+    if submitted:
+        regions = () if region == "(all)" else (region,)
+        try:
+            with st.spinner("Solving the pairing…"):
+                result = tw.pairs(cities=cities or None, constraints=Constraints(other_country, shared_lang, regions), mentor_capacity=int(capacity) if mentor else None)
+            st.session_state["pairing"] = result
+        except TwinningError as exc:
+            st.error(str(exc))
+            st.session_state.pop("pairing", None)
+    result = st.session_state.get("pairing")
+    if result:
+        _show_pairing(catalog, tw, result)
+    _proposal_tracking(catalog)
+
+
+def _show_pairing(catalog, tw, result) -> None:
+    mentor = result["mode"] == "mentor"
+    a, b = ("mentee", "mentor") if mentor else ("city_a", "city_b")
+    df = pd.DataFrame(result["pairs"], columns=[a, b, "weight"])
+    st.subheader(f"{len(df)} proposed pairs")
+    st.dataframe(df, hide_index=True, width="stretch")
+    st.markdown(f"Total weight **{result['total_weight']:.3f}** (a greedy pairing of the same cities: {result['greedy_weight']:.3f}).")
+    if result["unpaired"]:
+        st.markdown("**Unpaired:**")
+        st.dataframe(pd.DataFrame(result["unpaired"]), hide_index=True, width="stretch")
+    st.download_button("Download pairs (CSV)", rows_to_csv(result["pairs"]), "pairs.csv", "text/csv")
+    names = result["cities"][:40]
+    cells = []
+    for x in names:
+        for y in names:
+            if x != y:
+                cells.append({"city": x, "partner": y, "score": round(tw.pair_weight(catalog.city_by_name[x], catalog.city_by_name[y]), 3)})
+    if cells:
+        st.subheader("Pair scores")
+        chart = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
+            x=alt.X("partner:N", sort=names), y=alt.Y("city:N", sort=names), color=alt.Color("score:Q", scale=alt.Scale(scheme="blues")), tooltip=["city", "partner", "score"]
+        )
+        st.altair_chart(chart, width="stretch")
+    lines = []
+    for r in result["pairs"]:
+        ca, cb = catalog.city_by_name[r[a]], catalog.city_by_name[r[b]]
+        if ca.located and cb.located:
+            lines.append({"from_lon": ca.lon, "from_lat": ca.lat, "to_lon": cb.lon, "to_lat": cb.lat, "pair": f"{ca.city} – {cb.city}"})
+    if lines:
+        import pydeck as pdk
+
+        st.subheader("Pairs on the map")
+        layer = pdk.Layer("LineLayer", data=pd.DataFrame(lines), get_source_position="[from_lon, from_lat]", get_target_position="[to_lon, to_lat]", get_color=[200, 30, 0, 160], get_width=3, pickable=True)
+        st.pydeck_chart(pdk.Deck(layers=[layer], initial_view_state=pdk.ViewState(latitude=20, longitude=15, zoom=1), map_style=None, tooltip={"text": "{pair}"}))
+
+
+def _proposal_tracking(catalog) -> None:
+    st.subheader("Track proposals")
+    store = get_store()
+    names = sorted(c.city for c in catalog.cities)
+    with st.form("proposal"):
+        c1, c2, c3, c4 = st.columns(4)
+        a = c1.selectbox("City", names, key="prop_a")
+        b = c2.selectbox("Partner", names, key="prop_b")
+        status = c3.selectbox("Status", ["proposed", "contacted", "agreed", "declined"])
+        when = c4.date_input("Date", value=date.today())
+        mode = st.radio("Mode", ["peer", "mentor"], horizontal=True)
+        note = st.text_input("Note", max_chars=2000)
+        if st.form_submit_button("Record status"):
+            try:
+                store.record_proposal(Proposal(city_a=a, city_b=b, mode=mode, status=status, note=note, date=when))
+                st.success(f"Recorded: {a} – {b} is {status}.")
+            except ValueError as exc:
+                st.error(str(exc))
+    history = store.proposal_history()
+    if history:
+        st.dataframe(pd.DataFrame(history).drop(columns=["event_id"]), hide_index=True, width="stretch")
+    else:
+        st.caption("No proposal recorded yet.")
+
+
+# ---- Catalog (hub) ---------------------------------------------------------------------------
+def catalog_admin() -> None:
+    st.title("Catalog")
+    if not require_hub_sign_in():
+        return
+    catalog, _ = model()
+    tabs = st.tabs(["Browse", "Add or edit a practice", "Record stated challenges", "Import", "Export", "Gaps and coverage"])
+    with tabs[0]:
+        _browse(catalog)
+    with tabs[1]:
+        _practice_form(catalog)
+    with tabs[2]:
+        _intake_form(catalog)
+    with tabs[3]:
+        _import(catalog)
+    with tabs[4]:
+        _export()
+    with tabs[5]:
+        _gaps(catalog)
+
+
+def _browse(catalog) -> None:
+    which = st.radio("Table", ["practices", "cities", "stated challenges"], horizontal=True)
+    if which == "practices":
+        df = pd.DataFrame([p.model_dump(mode="json") for p in catalog.practices])
+        c1, c2, c3 = st.columns(3)
+        reg = c1.multiselect("Region", REGIONS, key="b_reg")
+        th = c2.selectbox("Theme", [""] + catalog.taxonomy.ids, key="b_th")
+        q = c3.text_input("Search title", key="b_q")
+        if reg:
+            df = df[df.region.isin(reg)]
+        if th:
+            df = df[df.themes.apply(lambda ts: th in ts)]
+        if q:
+            df = df[df.title.str.contains(q, case=False, regex=False)]
+        st.dataframe(df[["id", "title", "city", "country", "region", "themes", "evidence_level", "start_year", "source_title"]], hide_index=True, width="stretch")
+    elif which == "cities":
+        st.dataframe(pd.DataFrame([c.model_dump(mode="json") for c in catalog.cities]), hide_index=True, width="stretch")
+    else:
+        st.dataframe(pd.DataFrame([i.model_dump(mode="json") for i in catalog.intakes]), hide_index=True, width="stretch")
+
+
+def _split(text: str) -> list[str]:
+    return [x.strip() for x in (text or "").split(";") if x.strip()]
+
+
+def _show_problems(exc: ImportRejected) -> None:
+    st.error(f"{len(exc.problems)} problem(s); nothing was written.")
+    st.dataframe(pd.DataFrame([p.as_dict() for p in exc.problems]), hide_index=True, width="stretch")
+
+
+def _practice_form(catalog) -> None:
+    ids = [""] + sorted(p.id for p in catalog.practices)
+    chosen = st.selectbox("Edit an existing practice (or leave empty to add one)", ids)
+    cur = catalog.practice_by_id[chosen].model_dump(mode="json") if chosen else {}
+    summary_preview = st.session_state.get("pf_summary", cur.get("summary", ""))
+    if summary_preview:
+        sug = catalog.taxonomy.suggest(summary_preview)
+        if sug:
+            st.caption("Suggested themes from the summary: " + ", ".join(safe_md(f"{h.theme_id} ({', '.join(h.phrases[:2])})") for h in sug))
+    with st.form("practice_form"):
+        c1, c2 = st.columns(2)
+        pid = c1.text_input("id (slug)", cur.get("id", ""))
+        title = c2.text_input("Title", cur.get("title", ""))
+        cities = sorted(c.city for c in catalog.cities)
+        city = c1.selectbox("City", cities, index=cities.index(cur["city"]) if cur.get("city") in cities else 0)
+        lead = c2.text_input("Lead actor", cur.get("lead_actor", ""))
+        summary = st.text_area("Summary (30–150 words)", cur.get("summary", ""), key="pf_summary")
+        themes = st.multiselect("Themes (1–5)", catalog.taxonomy.ids, default=cur.get("themes", []))
+        c3, c4, c5 = st.columns(3)
+        evidence = c3.selectbox("Evidence level", EVIDENCE_LEVELS, index=EVIDENCE_LEVELS.index(cur.get("evidence_level", "described")))
+        status = c4.selectbox("Status", STATUSES, index=STATUSES.index(cur.get("status", "unknown")))
+        year = c5.text_input("Start year", str(cur.get("start_year") or ""))
+        challenges = st.text_input("Challenges addressed (; separated)", "; ".join(cur.get("challenges_addressed", [])))
+        approach = st.text_input("Approach", cur.get("approach", ""))
+        targets = st.text_input("Target groups (; separated)", "; ".join(cur.get("target_groups", [])))
+        partners = st.text_input("Partners (; separated)", "; ".join(cur.get("partners", [])))
+        results = st.text_area("Results (figures only where the source gives them)", cur.get("results", ""))
+        lessons = st.text_area("Lessons", cur.get("lessons", ""))
+        prereq = st.text_input("Prerequisites (; separated)", "; ".join(cur.get("prerequisites", [])))
+        s1, s2, s3 = st.columns(3)
+        src_title = s1.text_input("Source title", cur.get("source_title", ""))
+        src_url = s2.text_input("Source URL", cur.get("source_url") or "")
+        src_lang = s3.text_input("Source language", cur.get("source_language", "en"))
+        submitted = st.form_submit_button("Save practice", type="primary")
+    if not submitted:
+        return
+    city_rec = catalog.city_by_name.get(city)
+    record = {
+        "id": pid, "title": title, "city": city, "country": city_rec.country if city_rec else "", "country_code": (city_rec.country_code if city_rec else "") or "",
+        "region": city_rec.region if city_rec else "", "summary": summary, "challenges_addressed": _split(challenges), "approach": approach,
+        "target_groups": _split(targets), "lead_actor": lead, "partners": _split(partners), "themes": themes,
+        "start_year": year.strip() or None, "status": status, "results": results, "evidence_level": evidence, "lessons": lessons,
+        "prerequisites": _split(prereq), "source_title": src_title, "source_url": src_url.strip() or None, "source_language": src_lang,
+        "last_reviewed": date.today().isoformat(),
+    }
+    try:
+        report = get_store().upsert("practices", [(1, record)], file="form")
+        st.success(f"Saved ({report}). The matching model is rebuilt for the new catalog.")
+    except ImportRejected as exc:
+        _show_problems(exc)
+
+
+def _intake_form(catalog) -> None:
+    st.caption("Record a city's challenges as it stated them in a dialogue or intake.")
+    with st.form("intake_form"):
+        cities = sorted(c.city for c in catalog.cities)
+        city = st.selectbox("City", cities)
+        statement = st.text_area("Statement, as the city put it")
+        sug = catalog.taxonomy.ids
+        themes = st.multiselect("Themes (1–5)", sug)
+        c1, c2, c3 = st.columns(3)
+        source = c1.text_input("Source")
+        url = c2.text_input("Source URL")
+        when = c3.text_input("Date (YYYY or YYYY-MM-DD)", date.today().isoformat())
+        submitted = st.form_submit_button("Save stated challenge", type="primary")
+    if not submitted:
+        return
+    if statement.strip() and not themes:
+        themes = [h.theme_id for h in catalog.taxonomy.suggest(statement, 3)]
+        if themes:
+            st.info("No theme chosen; used the suggested themes: " + ", ".join(themes))
+    from matcher.text import detect_language
+    import re as _re
+
+    slug = _re.sub(r"[^a-z0-9]+", "-", f"{city} {when} {statement[:30]}".lower()).strip("-") or "intake"
+    record = {"id": slug, "city": city, "statement": statement, "themes": themes, "source": source, "source_url": url.strip() or None, "date": when or None, "language": detect_language(statement) if statement.strip() else "en"}
+    try:
+        get_store().upsert("challenges", [(1, record)], file="form")
+        st.success("Saved.")
+    except ImportRejected as exc:
+        _show_problems(exc)
+
+
+def _import(catalog) -> None:
+    st.caption("CSV (comma or semicolon), Excel or JSON. Every problem is shown before anything is written; the import is all or nothing.")
+    up = st.file_uploader("File to import", type=["csv", "xlsx", "json", "jsonl"])
+    if up is None:
+        return
+    try:
+        table, rows, problems = read_upload(up.name, up.getvalue())
+    except ReadError as exc:
+        st.error(f"{up.name}: {exc}")
+        return
+    st.write(f"{len(rows)} row(s) for table **{table}**.")
+    try:
+        if problems:
+            raise ImportRejected(problems)
+        report = get_store().check_upsert(table, rows, file=up.name)
+    except ImportRejected as exc:
+        _show_problems(exc)
+        return
+    st.success(f"No problems: {len(report.added)} to add, {len(report.updated)} to update.")
+    if st.button("Write to the catalog", type="primary"):
+        try:
+            with st.spinner("Importing…"):
+                report = get_store().upsert(table, rows, file=up.name)
+            st.success(f"Imported: {report}.")
+        except ImportRejected as exc:
+            _show_problems(exc)
+
+
+def _export() -> None:
+    data = get_store().export()
+    st.download_button("Catalog as JSON", json.dumps(data, ensure_ascii=False, indent=2), "catalog.json", "application/json")
+    for t in data:
+        st.download_button(f"{t} as CSV", to_csv(t, data[t]), f"{t}.csv", "text/csv", key=f"exp_{t}")
+
+
+def _gaps(catalog) -> None:
+    rows = gap_report(catalog)
+    df = pd.DataFrame(rows)
+    st.subheader("Gap report")
+    st.caption("Themes that cities state as needs but few practices cover, or cover only with weak evidence.")
+    stated = df[df.cities_stating > 0]
+    if not stated.empty:
+        st.altair_chart(alt.Chart(stated).mark_bar().encode(x="gap_score:Q", y=alt.Y("label:N", sort="-x"), tooltip=["label", "cities_stating", "practices", "well_evidenced_practices"]), width="stretch")
+    st.dataframe(df, hide_index=True, width="stretch")
+    st.subheader("Coverage by region and theme")
+    cov = pd.DataFrame([{"region": p.region, "theme": t} for p in catalog.practices for t in p.themes])
+    st.altair_chart(alt.Chart(cov).mark_rect().encode(x="region:N", y="theme:N", color="count():Q", tooltip=["region", "theme", "count()"]), width="stretch")
+
+
+# ---- About -----------------------------------------------------------------------------------
+@st.cache_data(show_spinner="Measuring ranking quality…")
+def _evaluation(version: int) -> dict:
+    from matcher import evaluate as ev
+
+    catalog, matcher = model()
+    return ev.run(catalog, "test", matcher)
+
+
+def about() -> None:
+    catalog, _ = model()
+    st.title("About City Practice Matcher")
+    st.markdown(
+        """
+City officials describe their city's challenges in English, French or Arabic and get the practices of
+other cities that answer them, each with the reason it matched, its source and the strength of its evidence;
+and the cities worth twinning with. Network hub staff keep the catalog alive and propose twinning pairs.
+
+**Data.** Every practice is a real, documented practice with its source, written in our own words from
+researched facts (Strong Cities Network material, RAN, UN-Habitat, city and county documents, news reports).
+Evidence levels: *described* < *results reported* < *evaluated* < *independently evaluated*.
+
+**Method.** Statements and practices are normalised (Unicode, Arabic letters, accents), stemmed per language
+and matched with a field-weighted TF-IDF model. A multilingual theme layer maps phrases in any of the three
+languages onto shared theme ids, which lets a French or Arabic statement reach a practice written in English.
+Each score is explained by the terms and themes that contributed to it.
+
+**Limits.** Relevance is judged by shared themes, so a practice tagged carelessly ranks wrongly; most
+practices are only *described* by their sources; city context (population, languages) is approximate.
+"""
+    )
+    st.metric("Practices", len(catalog.practices))
+    st.metric("Cities", len(catalog.cities))
+    try:
+        report = _evaluation(catalog.version)
+        rows = [{"system": name, **{f"nDCG@10 {lang}": v["ndcg@10"] for lang, v in by.items()}, "MRR@10": by["all"]["mrr@10"], "Recall@10": by["all"]["recall@10"]} for name, by in report["ranking"].items()]
+        st.subheader(f"Ranking quality on the held-out test split ({report['statements']} statements)")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    except (FileNotFoundError, ValueError) as exc:
+        st.caption(f"Evaluation figures unavailable: {exc}")
