@@ -10,14 +10,14 @@ st.markdown(GLOBAL_CSS, unsafe_allow_html=True)
 nav = st.navigation(
     {
         "For city officials": [
-            st.Page(pages.find_practices, title="Find practices", icon="🔎", url_path="find", default=True),
-            st.Page(pages.twinning_partners, title="Twinning partners", icon="🤝", url_path="partners"),
+            st.Page(pages.find_practices, title="Find practices", icon=":material/search:", default=True),
+            st.Page(pages.twinning_partners, title="Twinning partners", icon=":material/handshake:", url_path="partners"),
         ],
         "For hub staff": [
-            st.Page(pages.network_pairing, title="Network pairing", icon="🕸️", url_path="pairing"),
-            st.Page(pages.catalog_admin, title="Catalog", icon="🗂️", url_path="catalog"),
+            st.Page(pages.network_pairing, title="Network pairing", icon=":material/hub:", url_path="pairing"),
+            st.Page(pages.catalog_admin, title="Catalog", icon=":material/inventory_2:", url_path="catalog"),
         ],
-        "": [st.Page(pages.about, title="About", icon="ℹ️", url_path="about")],
+        "About": [st.Page(pages.about, title="About", icon=":material/info:", url_path="about")],
     }
 )
 nav.run()

@@ -212,6 +212,19 @@ class PracticeMatcher:
         self.weights_ = weights
         self.feature_names_ = names
         self.practices_ = tuple(practices)
+        self.id_rank_ = np.argsort(np.argsort(np.array([p.id for p in practices], dtype=object)))
+        self.attrs_ = {
+            "region": np.array([p.region for p in practices], dtype=object),
+            "country": np.array([p.country for p in practices], dtype=object),
+            "country_code": np.array([p.country_code for p in practices], dtype=object),
+            "city": np.array([p.city for p in practices], dtype=object),
+            "evidence": np.array([evidence_rank(p.evidence_level) for p in practices]),
+        }
+        self.theme_index_ = {t: j for j, t in enumerate(self.taxonomy.ids)}
+        rows = [(i, self.theme_index_[t]) for i, p in enumerate(practices) for t in p.themes if t in self.theme_index_]
+        self.theme_matrix_ = sp.csr_matrix(
+            (np.ones(len(rows)), ([r for r, _ in rows], [c for _, c in rows])), shape=(len(practices), len(self.theme_index_))
+        )
         self.cities_ = {c.city: c for c in cities}
         self.surface_ = {s: max(words.items(), key=lambda kv: (kv[1], -len(kv[0])))[0] for s, words in surface.items()}
         return self
@@ -250,6 +263,37 @@ class PracticeMatcher:
             toks = word_tokens if f in TEXT_FIELDS else theme_tokens
             blocks.append(self.vectorizers_[f].transform([toks]) * w)
         return normalize(sp.hstack(blocks).tocsr(), norm="l2")
+
+    def _mask(self, f: Filters) -> np.ndarray:
+        """Vectorised filters (a Python loop over 100k practices costs more than the scoring)."""
+        n = len(self.practices_)
+        mask = np.ones(n, dtype=bool)
+        a = self.attrs_
+        if f.regions:
+            mask &= np.isin(a["region"], list(f.regions))
+        if f.countries:
+            mask &= np.isin(a["country"], list(f.countries)) | np.isin(a["country_code"], list(f.countries))
+        if f.themes:
+            cols = [self.theme_index_[t] for t in f.themes if t in self.theme_index_]
+            mask &= np.asarray(self.theme_matrix_[:, cols].sum(axis=1)).ravel() > 0 if cols else False
+        if f.min_evidence:
+            mask &= a["evidence"] >= evidence_rank(f.min_evidence)
+        if f.exclude_city:
+            mask &= a["city"] != f.exclude_city
+        if f.exclude_country:
+            mask &= (a["country"] != f.exclude_country) & (a["country_code"] != f.exclude_country)
+        return mask
+
+    def _top_k(self, scores: np.ndarray, k: int) -> list[int]:
+        """Indices of the k best positive scores; ties broken by practice id, so results are deterministic."""
+        positive = np.flatnonzero(scores > 0)
+        if positive.size == 0:
+            return []
+        if positive.size > k:
+            kth = np.partition(scores[positive], -k)[-k]
+            positive = positive[scores[positive] >= kth]
+        order = np.lexsort((self.id_rank_[positive], -scores[positive]))
+        return [int(i) for i in positive[order][:k]]
 
     def score(self, text: str) -> np.ndarray:
         """Cosine scores of every practice for one statement (no splitting, no filters)."""
@@ -294,26 +338,23 @@ class PracticeMatcher:
             q_segs, S = [q_whole], s_whole[:, None]
             best_seg = np.zeros(len(s_whole), dtype=int)
             combined = s_whole
-        mask = np.array([filters.allows(p) for p in self.practices_])
+        mask = self._mask(filters)
         combined = np.where(mask, combined, -1.0)
-        # Deterministic order: score, then practice id.
-        order = sorted(range(len(combined)), key=lambda i: (-combined[i], self.practices_[i].id))
-        order = [i for i in order if combined[i] > 0]
-        top = order[:k]
+        top = self._top_k(combined, k)
         # Every challenge keeps at least its best practice in the list.
         if len(seg_queries) > 1:
             for s in range(S.shape[1]):
-                seg_scores = np.where(mask, S[:, s], -1.0)
-                cand = sorted(range(len(seg_scores)), key=lambda i: (-seg_scores[i], self.practices_[i].id))[0]
-                if seg_scores[cand] <= 0 or cand in top:
+                seg_top = self._top_k(np.where(mask, S[:, s], -1.0), 1)
+                if not seg_top or seg_top[0] in top:
                     continue
+                cand = seg_top[0]
                 for pos in range(len(top) - 1, -1, -1):
                     victim = top[pos]
                     others = [int(best_seg[i]) for i in top if i != victim]
                     if int(best_seg[victim]) in others:  # its challenge stays covered without it
                         top[pos] = cand
                         break
-            top = sorted(top, key=lambda i: (-combined[i], self.practices_[i].id))
+            top = sorted(top, key=lambda i: (-combined[i], self.id_rank_[i]))
         from .explain import explain
 
         results = [

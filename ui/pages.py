@@ -137,7 +137,7 @@ def _takeaway(text: str, share: dict, resp) -> None:
     c1.download_button("Download shortlist (CSV)", rows_to_csv(rows), "shortlist.csv", "text/csv")
     c2.download_button("Download one-page brief (HTML)", brief_html(text, resp), "brief.html", "text/html")
     st.markdown("**Shareable link** (add it to this app's address):")
-    st.code("/find?" + urlencode(share, doseq=True), language=None)
+    st.code("/?" + urlencode(share, doseq=True), language=None)
 
 
 def brief_html(text: str, resp) -> str:

@@ -1,0 +1,160 @@
+"""Every page in-process with Streamlit's AppTest: inputs set, run, and the elements that appear."""
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from matcher.auth import hash_password
+
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def app_env(tmp_path_factory, monkeypatch):
+    db = tmp_path_factory.getbasetemp() / "app.sqlite"
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("HUB_PASSWORD", raising=False)
+    monkeypatch.setenv("CPM_DB_PATH", str(db))
+    monkeypatch.setenv("HUB_PASSWORD_HASH", hash_password("correct horse", salt="testsalt", iterations=1000))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+
+
+def page(name: str) -> AppTest:
+    def script(page_name):
+        from ui import pages
+        from ui.components import GLOBAL_CSS
+        import streamlit as st
+
+        st.markdown(GLOBAL_CSS, unsafe_allow_html=True)
+        getattr(pages, page_name)()
+
+    return AppTest.from_function(script, args=(name,), default_timeout=TIMEOUT)
+
+
+def markdown_text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def submit(at, label):
+    next(b for b in at.button if b.label == label).click().run()
+
+
+def test_app_entry_point_starts_on_find_practices():
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.title[0].value == "Find practices"
+
+
+@pytest.mark.parametrize(
+    "text, expect_theme",
+    [
+        ("Young people in our poorer neighbourhoods have no jobs.", "Employability and livelihoods"),
+        ("Nos jeunes décrochent de l'école et le chômage est élevé dans les quartiers.", "Employabilité et emploi"),
+        ("يعاني شباب الأحياء المهمشة من البطالة والانقطاع المدرسي.", "التشغيل وسبل العيش"),
+    ],
+    ids=["en", "fr", "ar"],
+)
+def test_find_practices_shows_cards(text, expect_theme):
+    at = page("find_practices").run()
+    at.text_area(key="statement").input(text)
+    submit(at, "Find practices")
+    assert not at.exception
+    md = markdown_text(at)
+    understood = next(m.value for m in at.markdown if m.value.startswith("**We understood:**"))
+    assert expect_theme in understood.replace("\\", "")
+    cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert len(cards) == 10
+    assert any("Why it matched" in m.value for m in at.markdown)
+    assert any(m.value.startswith("Source: ") for m in at.markdown)
+    assert at.query_params["q"] == [text] or at.query_params["q"] == text
+    if text.startswith("يعاني"):
+        assert any('dir="rtl"' in m.value for m in at.markdown)
+
+
+def test_find_practices_example_button_fills_the_form():
+    at = page("find_practices").run()
+    next(b for b in at.button if b.label == "Français").click().run()
+    assert at.text_area(key="statement").value.startswith("Nos jeunes")
+
+
+def test_find_practices_error_paths():
+    at = page("find_practices").run()
+    at.text_area(key="statement").input("   ")
+    submit(at, "Find practices")
+    assert at.error and "empty" in at.error[0].value
+    at.text_area(key="statement").input("the and of")
+    submit(at, "Find practices")
+    assert at.error and "Nothing to match on" in at.error[0].value
+    assert at.info  # suggested themes
+
+
+def test_shareable_link_reproduces_the_search():
+    at = page("find_practices")
+    at.query_params["q"] = "refugees need jobs and housing"
+    at.run()
+    assert not at.exception
+    cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    at2 = page("find_practices").run()
+    at2.text_area(key="statement").input("refugees need jobs and housing")
+    submit(at2, "Find practices")
+    assert cards and cards == [m.value for m in at2.markdown if m.value.startswith("#### ")]
+
+
+def test_filters_with_no_result_say_so():
+    at = page("find_practices").run()
+    at.text_area(key="statement").input("football festival for migrants")
+    at.multiselect[0].select("Central Asia")
+    at.multiselect[1].select("school-violence-dropout")
+    submit(at, "Find practices")
+    assert at.warning and "No practice matches" in at.warning[0].value
+
+
+def test_twinning_partners_page():
+    at = page("twinning_partners").run()
+    at.selectbox[0].select("Amman")
+    submit(at, "Suggest partners")
+    assert not at.exception
+    assert at.dataframe and len(at.dataframe[0].value) == 5
+    at = page("twinning_partners").run()
+    submit(at, "Suggest partners")
+    assert at.error and "Pick your city" in at.error[0].value
+
+
+def sign_in(at, password="correct horse"):
+    at.text_input[0].input(password)
+    submit(at, "Sign in")
+    return at
+
+
+def test_hub_pages_need_sign_in():
+    for name in ("network_pairing", "catalog_admin"):
+        at = page(name).run()
+        assert at.info and "sign in" in at.info[0].value.lower()
+        assert not at.dataframe and not at.tabs
+        sign_in(at, "wrong")
+        assert at.error and "Wrong password" in at.error[0].value
+        assert not at.tabs and not at.dataframe
+
+
+def test_network_pairing_after_sign_in():
+    at = sign_in(page("network_pairing").run())
+    assert not at.exception and not at.info
+    at.selectbox[0].select("MENA")
+    submit(at, "Propose pairs")
+    assert not at.exception
+    assert "proposed pairs" in at.subheader[0].value
+    assert any("greedy" in m.value for m in at.markdown)
+
+
+def test_catalog_page_after_sign_in_shows_problems_inline():
+    at = sign_in(page("catalog_admin").run())
+    assert not at.exception and len(at.tabs) == 6
+    submit(at, "Save practice")  # empty form
+    assert at.error and "nothing was written" in at.error[0].value
+
+
+def test_about_page_shows_evaluation():
+    at = page("about").run()
+    assert not at.exception
+    assert any("Ranking quality" in s.value for s in at.subheader)

@@ -1,0 +1,99 @@
+"""End to end: `streamlit run app.py` driven by Playwright in Debian's Chromium, as an official would use it."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install -y chromium)")
+
+STATEMENTS = {
+    "en": "Young people in our poorer neighbourhoods have no jobs.\nHate speech against refugees spreads on social media.",
+    "fr": "Nos jeunes décrochent de l'école et le chômage touche les quartiers défavorisés.",
+    "ar": "يعاني شباب الأحياء المهمشة من البطالة ونستقبل أعدادا متزايدة من اللاجئين.",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    env = dict(os.environ, CPM_DB_PATH=str(tmp_path_factory.mktemp("e2e") / "e2e.sqlite"), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+def card_titles(page) -> list[str]:
+    page.wait_for_selector("h4", timeout=30_000)
+    return [h.inner_text().strip() for h in page.query_selector_all("h4")]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_submit_challenge_and_share_link(server, browser, lang):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 2200})
+    page.goto(server + "/", wait_until="domcontentloaded")
+    box = page.get_by_label("Your city's challenges")
+    box.wait_for(state="visible", timeout=60_000)
+    box.fill(STATEMENTS[lang])
+    page.get_by_role("button", name="Find practices").click()
+    titles = card_titles(page)
+    page.wait_for_timeout(500)
+    assert len(titles) >= 5
+    assert page.get_by_text("We understood:").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / f"find-{lang}.png"), full_page=False)
+    # the shareable link reproduces the same results
+    shared = browser.new_page(viewport={"width": 1280, "height": 2200})
+    shared.goto(server + "/?q=" + quote(STATEMENTS[lang]), wait_until="domcontentloaded")
+    assert card_titles(shared) == titles
+    shared.screenshot(path=str(ARTIFACTS / f"shared-{lang}.png"), full_page=False)
+    page.close()
+    shared.close()
