@@ -17,7 +17,7 @@ from sklearn.preprocessing import normalize
 
 from .schema import City, Practice, evidence_rank
 from .taxonomy import Taxonomy, ThemeHit
-from .text import analyse_with_surface, detect_language, split_challenges
+from .text import analyse, analyse_with_surface, detect_language, split_challenges
 
 THEME_PREFIX = "theme:"
 MAX_STATEMENT_CHARS = 20_000
@@ -184,17 +184,15 @@ class PracticeMatcher:
         for p in practices:
             texts = self._field_texts(p)
             lang = detect_language(p.summary)
-            all_tokens: list[str] = []
             for f in TEXT_FIELDS:
                 pairs = analyse_with_surface(texts[f], lang)
                 toks = [s for s, _ in pairs]
-                all_tokens.extend(toks)
                 docs[f].append(toks)
                 for s, word in pairs:
                     surface.setdefault(s, {}).setdefault(word, 0)
                     surface[s][word] += 1
             docs["themes"].append([THEME_PREFIX + t for t in p.themes])
-            found = self.taxonomy.detect_tokens(all_tokens, lang)
+            found = self.taxonomy.detect_tokens(analyse(" . ".join(texts[f] for f in TEXT_FIELDS), lang, phrases=True), lang)
             docs["text_themes"].append([THEME_PREFIX + t for t, (_, n) in found.items() for _ in range(n)])
         vectorizers, blocks, names = {}, [], []
         for f, w in weights.items():
@@ -241,7 +239,7 @@ class PracticeMatcher:
         surface = {}
         for s, w in pairs:
             surface.setdefault(s, w)
-        found = self.taxonomy.detect_tokens(list(tokens), lang)
+        found = self.taxonomy.detect_tokens(analyse(text, lang, phrases=True), lang)
         order = {tid: k for k, tid in enumerate(self.taxonomy.ids)}
         hits = sorted(
             (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n) for t, (ph, n) in found.items()),
@@ -254,8 +252,6 @@ class PracticeMatcher:
         word_tokens = list(q.tokens)
         if self.expand_with_labels:
             # English label words of the detected themes let a French or Arabic statement meet English text.
-            from .text import analyse
-
             for h in q.themes:
                 word_tokens.extend(analyse(self.taxonomy.label(h.theme_id, "en"), "en"))
         blocks = []

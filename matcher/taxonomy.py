@@ -87,7 +87,7 @@ class Taxonomy:
         seen = set()
         for theme in self.themes:
             for phrase in theme.phrases():
-                seq = tuple(analyse(phrase, "ar" if is_arabic(phrase) else latin_lang))
+                seq = tuple(analyse(phrase, "ar" if is_arabic(phrase) else latin_lang, phrases=True))
                 if not seq or (theme.id, seq) in seen:
                     continue
                 seen.add((theme.id, seq))
@@ -131,7 +131,7 @@ class Taxonomy:
     def detect(self, text: str, lang: str | None = None, ui_lang: str | None = None) -> list[ThemeHit]:
         """Themes found in a text, most mentioned first, each with the phrases that triggered it."""
         lang = lang or detect_language(text)
-        found = self.detect_tokens(analyse(text, lang), lang)
+        found = self.detect_tokens(analyse(text, lang, phrases=True), lang)
         hits = [ThemeHit(tid, self.label(tid, ui_lang or lang), tuple(ph), n) for tid, (ph, n) in found.items()]
         order = {tid: k for k, tid in enumerate(self.ids)}
         hits.sort(key=lambda h: (-h.count, order[h.theme_id]))

@@ -38,6 +38,10 @@ _EXTRA_STOP = {
 }
 
 
+# Words too common to rank on, but that keep theme phrases specific ("city network", "former extremists").
+_PHRASE_WORDS = {"city", "cities", "ville", "villes", "commune", "communes", "former", "together", "mdina"}
+
+
 def clean(text: str) -> str:
     """NFKC, drop control and invisible format characters (bidi marks, zero-width), collapse spaces."""
     text = unicodedata.normalize("NFKC", str(text))
@@ -72,6 +76,12 @@ def normalise(text: str) -> str:
 
 def is_arabic(token: str) -> bool:
     return bool(ARABIC_CHAR_RE.search(token))
+
+
+@lru_cache(maxsize=3)
+def phrase_stop_words(lang: str) -> frozenset[str]:
+    """The lighter stop list used when matching theme phrases."""
+    return stop_words(lang) - {normalise(w) for w in _PHRASE_WORDS}
 
 
 @lru_cache(maxsize=3)
@@ -131,16 +141,17 @@ def tokenize(text: str) -> list[str]:
     return [t for t in TOKEN_RE.findall(text) if len(t) > 1]
 
 
-def analyse(text: str, lang: str | None = None) -> list[str]:
-    """Tokens -> stop words removed -> stems (folded). `lang` is detected when not given."""
+def analyse(text: str, lang: str | None = None, phrases: bool = False) -> list[str]:
+    """Tokens -> stop words removed -> stems (folded). `lang` is detected when not given.
+
+    phrases=True keeps a few common words that make theme phrases specific (used for theme detection).
+    """
     lang = lang or detect_language(text)
+    stop_list = phrase_stop_words if phrases else stop_words
     out = []
     for tok in tokenize(text):
         tok_lang = "ar" if is_arabic(tok) else lang
-        if tok_lang == "ar" and lang != "ar":
-            stops = stop_words("ar")
-        else:
-            stops = stop_words(tok_lang if tok_lang in LANGUAGES else "en")
+        stops = stop_list(tok_lang if tok_lang in LANGUAGES else "en")
         if normalise(tok) in stops:
             continue
         s = stem(tok, tok_lang)

@@ -72,7 +72,8 @@ def browser():
 
 
 def card_titles(page) -> list[str]:
-    page.wait_for_selector("h4", timeout=30_000)
+    # "Take it away" is written after the last card: the list is complete once it shows
+    page.get_by_text("Take it away").wait_for(timeout=60_000)
     return [h.inner_text().strip() for h in page.query_selector_all("h4")]
 
 
