@@ -224,6 +224,7 @@ class PracticeMatcher:
             (np.ones(len(rows)), ([r for r, _ in rows], [c for _, c in rows])), shape=(len(practices), len(self.theme_index_))
         )
         self.cities_ = {c.city: c for c in cities}
+        self.taxonomy.index_for("fr")  # build both phrase indexes now, not on the first French query
         self.surface_ = {s: max(words.items(), key=lambda kv: (kv[1], -len(kv[0])))[0] for s, words in surface.items()}
         return self
 

@@ -17,7 +17,8 @@ import numpy as np
 from .catalog import Catalog
 from .engine import PracticeMatcher
 from .schema import City, evidence_rank
-from .text import split_challenges
+from .engine import MAX_STATEMENT_CHARS
+from .text import analyse, clean, split_challenges
 
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
 CONTEXT_WEIGHTS = {"shared_language": 0.4, "same_region": 0.3, "population_band": 0.3}
@@ -154,8 +155,11 @@ class Twinning:
             if bad:
                 raise TwinningError(f"unknown region {bad[0]!r}; use one of: {', '.join(REGIONS)}")
         me = self.city(city) if city else None
-        if text and text.strip():
-            needs = [(s, [h.theme_id for h in self.matcher.analyse_query(s).themes]) for s in split_challenges(text)]
+        if text and clean(text):
+            segments = [s for s in split_challenges(text[:MAX_STATEMENT_CHARS]) if analyse(s)]
+            if not segments:
+                raise TwinningError("nothing to match on in the typed needs: use words that describe your city's challenges")
+            needs = [(s, [h.theme_id for h in self.matcher.analyse_query(s).themes]) for s in segments]
             need_scores = np.array([self.matcher.score(s) for s, _ in needs]) * self.ev
         elif me is not None:
             needs = self.needs[me.city]

@@ -15,6 +15,7 @@ from matcher.auth import Throttle, configured_hash
 from matcher.catalog import Catalog
 from matcher.engine import PracticeMatcher
 from matcher.schema import EVIDENCE_LEVELS, URL_RE
+from matcher.service import CatalogService
 from matcher.store import Store
 from matcher.twinning import Twinning
 
@@ -74,29 +75,25 @@ def get_store() -> Store:
     return Store()
 
 
+@st.cache_resource(show_spinner=False)
+def get_service() -> CatalogService:
+    # One per process. It builds the fitted models once per catalog version and swaps them in whole.
+    return CatalogService(get_store())
+
+
 def load_catalog() -> Catalog:
-    return get_store().load()
-
-
-@st.cache_resource(show_spinner="Building the matching model…", max_entries=3)
-def _matcher_for(version: int, _catalog: Catalog) -> PracticeMatcher:
-    # A new catalog version builds a new model; a fitted model is never changed in place.
-    return PracticeMatcher(_catalog.taxonomy).fit(_catalog.practices, _catalog.cities)
-
-
-@st.cache_resource(show_spinner="Scoring city pairs…", max_entries=3)
-def _twinning_for(version: int, _catalog: Catalog, _matcher: PracticeMatcher) -> Twinning:
-    return Twinning(_catalog, _matcher)
+    return get_service().snapshot().catalog
 
 
 def model() -> tuple[Catalog, PracticeMatcher]:
-    catalog = load_catalog()
-    return catalog, _matcher_for(catalog.version, catalog)
+    with st.spinner("Loading the catalog and its matching model…"):
+        snap = get_service().snapshot()
+    return snap.catalog, snap.matcher
 
 
 def twinning() -> tuple[Catalog, PracticeMatcher, Twinning]:
-    catalog, matcher = model()
-    return catalog, matcher, _twinning_for(catalog.version, catalog, matcher)
+    snap = get_service().snapshot()
+    return snap.catalog, snap.matcher, snap.twinning
 
 
 @st.cache_resource

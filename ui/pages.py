@@ -100,26 +100,31 @@ def find_practices() -> None:
     st.subheader(f"{len(resp.results)} practices")
     multi = len(resp.challenges) > 1
     for n, r in enumerate(resp.results, 1):
-        with st.container(border=True):
-            st.markdown(f"#### {n}. {safe_md(r.title)}")
-            head = st.columns([3, 2, 1])
-            head[0].markdown(f"{safe_md(r.city)}, {safe_md(r.country)} · {safe_md(r.region)}")
-            with head[1]:
-                evidence_badge(r.evidence_level)
-            head[2].markdown(f"score **{r.score:.2f}**")
-            st.markdown(safe_md(r.summary))
-            why = ", ".join(safe_md(t["term"]) for t in r.top_terms[:5])
-            st.markdown(f"**Why it matched:** {why}")
-            if r.matched_themes:
-                st.markdown("**Shared themes:** " + ", ".join(safe_md(_theme_label(catalog, t)) for t in r.matched_themes))
-            if multi:
-                st.markdown(f"**Answers your challenge:** {safe_md(r.challenge)}")
-            for note in r.fit_notes:
-                st.caption("⚠️ " + safe_md(note))
-            st.markdown("Source: " + source_link(r.source_title, r.source_url))
+        render_card(n, r, catalog, multi)
     _takeaway(text, share, resp)
     _map_of_results(catalog, resp)
     _partners_for_text(text, city)
+
+
+def render_card(n: int, r, catalog, multi: bool = False) -> None:
+    """One result card. Every value from the catalog is escaped; only the source link is a link."""
+    with st.container(border=True):
+        st.markdown(f"#### {n}. {safe_md(r.title)}")
+        head = st.columns([3, 2, 1])
+        head[0].markdown(f"{safe_md(r.city)}, {safe_md(r.country)} · {safe_md(r.region)}")
+        with head[1]:
+            evidence_badge(r.evidence_level)
+        head[2].markdown(f"score **{r.score:.2f}**")
+        st.markdown(safe_md(r.summary))
+        why = ", ".join(safe_md(t["term"]) for t in r.top_terms[:5])
+        st.markdown(f"**Why it matched:** {why}")
+        if r.matched_themes:
+            st.markdown("**Shared themes:** " + ", ".join(safe_md(_theme_label(catalog, t)) for t in r.matched_themes))
+        if multi:
+            st.markdown(f"**Answers your challenge:** {safe_md(r.challenge)}")
+        for note in r.fit_notes:
+            st.caption("⚠️ " + safe_md(note))
+        st.markdown("Source: " + source_link(r.source_title, r.source_url))
 
 
 def _suggest_themes(catalog) -> None:
