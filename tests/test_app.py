@@ -158,3 +158,17 @@ def test_about_page_shows_evaluation():
     at = page("about").run()
     assert not at.exception
     assert any("Ranking quality" in s.value for s in at.subheader)
+
+
+def test_query_params_bad_values_are_ignored():
+    at = page("find_practices")
+    at.query_params["q"] = "<b>refugees</b> need jobs " + "x" * 30_000
+    at.query_params["region"] = ["Mars", "MENA"]
+    at.query_params["theme"] = "no-such-theme"
+    at.query_params["evidence"] = "proven"
+    at.run()
+    assert not at.exception
+    assert len(at.text_area(key="statement").value) <= 20_000
+    cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
+    assert cards
+    assert at.multiselect[0].value == ["MENA"] and at.multiselect[1].value == []

@@ -32,7 +32,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
-    env = dict(os.environ, CPM_DB_PATH=str(tmp_path_factory.mktemp("e2e") / "e2e.sqlite"), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
+    _seed_injected_practice(db)
+    env = dict(os.environ, CPM_DB_PATH=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -55,6 +57,21 @@ def server(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+XSS_TITLE = "<img src=x onerror=alert(1)> Unicorn zebra crossing"
+
+
+def _seed_injected_practice(db: Path) -> None:
+    """A practice whose title is an HTML injection attempt, stored through the normal validated path."""
+    from matcher.store import Store
+    from tests.conftest import practice
+
+    store = Store(f"sqlite:///{db}")
+    sousse = store.load().city_by_name["Sousse"]
+    rec = practice(id="zz-injected", title=XSS_TITLE, city="Sousse", country=sousse.country, country_code=sousse.country_code, region="MENA",
+                   summary="Unicorn zebra crossing workshop for young people. " * 6, themes=["youth-engagement"])
+    store.upsert("practices", [(1, rec)])
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +115,18 @@ def test_submit_challenge_and_share_link(server, browser, lang):
     shared.screenshot(path=str(ARTIFACTS / f"shared-{lang}.png"), full_page=False)
     page.close()
     shared.close()
+
+
+def test_injected_title_is_shown_as_text(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/?q=" + quote("unicorn zebra crossing"), wait_until="domcontentloaded")
+    titles = card_titles(page)
+    assert titles[0] == "1. " + XSS_TITLE  # the markup is visible as text
+    assert page.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "injected-title.png"))
+    page.close()
