@@ -17,7 +17,7 @@ from sklearn.preprocessing import normalize
 
 from .schema import City, Practice, evidence_rank
 from .taxonomy import Taxonomy, ThemeHit
-from .text import analyse, analyse_with_surface, detect_language, split_challenges
+from .text import analyse, analyse_both, detect_language, split_challenges
 
 THEME_PREFIX = "theme:"
 MAX_STATEMENT_CHARS = 20_000
@@ -142,6 +142,7 @@ class PracticeMatcher:
         taxonomy: Taxonomy,
         field_weights: Mapping[str, float] | None = None,
         ngram_range: tuple[int, int] = (1, 2),
+        ngram_fields: tuple[str, ...] = ("title", "challenges"),
         sublinear_tf: bool = True,
         whole_weight: float = 0.5,
         expand_with_labels: bool = True,
@@ -150,6 +151,7 @@ class PracticeMatcher:
         self.taxonomy = taxonomy
         self.field_weights = field_weights
         self.ngram_range = ngram_range
+        self.ngram_fields = ngram_fields
         self.sublinear_tf = sublinear_tf
         self.whole_weight = whole_weight
         self.expand_with_labels = expand_with_labels
@@ -180,23 +182,27 @@ class PracticeMatcher:
             raise ValueError("cannot fit on an empty catalog")
         weights = self._weights()
         docs: dict[str, list[list[str]]] = {f: [] for f in weights}
-        surface: dict[str, dict[str, int]] = {}
+        surface: dict[str, str] = {}
         for p in practices:
             texts = self._field_texts(p)
             lang = detect_language(p.summary)
+            phrase_tokens: list[str] = []
             for f in TEXT_FIELDS:
-                pairs = analyse_with_surface(texts[f], lang)
-                toks = [s for s, _ in pairs]
-                docs[f].append(toks)
+                pairs, phrase = analyse_both(texts[f], lang)
+                phrase_tokens.extend(phrase)
+                docs[f].append([s for s, _ in pairs])
                 for s, word in pairs:
-                    surface.setdefault(s, {}).setdefault(word, 0)
-                    surface[s][word] += 1
+                    surface.setdefault(s, word)  # first surface form seen, to show stems as words
             docs["themes"].append([THEME_PREFIX + t for t in p.themes])
-            found = self.taxonomy.detect_tokens(analyse(" . ".join(texts[f] for f in TEXT_FIELDS), lang, phrases=True), lang)
+            found = self.taxonomy.detect_tokens(phrase_tokens, lang)
             docs["text_themes"].append([THEME_PREFIX + t for t, (_, n) in found.items() for _ in range(n)])
         vectorizers, blocks, names = {}, [], []
         for f, w in weights.items():
-            analyzer = TokenNgrams(self.ngram_range) if f in TEXT_FIELDS else Identity()
+            # Word n-grams only on the short fields: on summaries they multiply the vocabulary for no gain.
+            if f in TEXT_FIELDS:
+                analyzer = TokenNgrams(self.ngram_range if f in self.ngram_fields else (1, 1))
+            else:
+                analyzer = Identity()
             vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=self.sublinear_tf, min_df=self.min_df, norm="l2")
             if not any(docs[f]):
                 docs[f][0] = ["__empty__"]
@@ -206,6 +212,13 @@ class PracticeMatcher:
             names.extend((f, n) for n in vec.get_feature_names_out())
         # Each block is L2-normalised; the weighted stack is re-normalised so scores stay cosines in [0, 1].
         self.doc_matrix_ = normalize(sp.hstack(blocks).tocsr(), norm="l2")
+        self.doc_csc_ = self.doc_matrix_.tocsc()
+        self.idf_ = {f: vec.idf_ for f, vec in vectorizers.items()}
+        offsets, start = {}, 0
+        for f, vec in vectorizers.items():
+            offsets[f] = start
+            start += len(vec.vocabulary_)
+        self.block_offsets_ = offsets
         self.vectorizers_ = vectorizers
         self.weights_ = weights
         self.feature_names_ = names
@@ -225,7 +238,7 @@ class PracticeMatcher:
         )
         self.cities_ = {c.city: c for c in cities}
         self.taxonomy.index_for("fr")  # build both phrase indexes now, not on the first French query
-        self.surface_ = {s: max(words.items(), key=lambda kv: (kv[1], -len(kv[0])))[0] for s, words in surface.items()}
+        self.surface_ = surface
         return self
 
     def _check_fitted(self) -> None:
@@ -235,12 +248,12 @@ class PracticeMatcher:
     # ---- queries -------------------------------------------------------------------------
     def analyse_query(self, text: str) -> Query:
         lang = detect_language(text)
-        pairs = analyse_with_surface(text, lang)
+        pairs, phrase_tokens = analyse_both(text, lang)
         tokens = tuple(s for s, _ in pairs)
         surface = {}
         for s, w in pairs:
             surface.setdefault(s, w)
-        found = self.taxonomy.detect_tokens(analyse(text, lang, phrases=True), lang)
+        found = self.taxonomy.detect_tokens(phrase_tokens, lang)
         order = {tid: k for k, tid in enumerate(self.taxonomy.ids)}
         hits = sorted(
             (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n) for t, (ph, n) in found.items()),
@@ -255,11 +268,41 @@ class PracticeMatcher:
             # English label words of the detected themes let a French or Arabic statement meet English text.
             for h in q.themes:
                 word_tokens.extend(analyse(self.taxonomy.label(h.theme_id, "en"), "en"))
-        blocks = []
+        # Same arithmetic as TfidfVectorizer.transform (sublinear tf x idf, L2 per block), without its
+        # per-call validation overhead: a query touches a few dozen features.
+        indices: list[int] = []
+        values: list[float] = []
         for f, w in self.weights_.items():
-            toks = word_tokens if f in TEXT_FIELDS else theme_tokens
-            blocks.append(self.vectorizers_[f].transform([toks]) * w)
-        return normalize(sp.hstack(blocks).tocsr(), norm="l2")
+            if w == 0:
+                continue
+            vec = self.vectorizers_[f]
+            vocab, idf, offset = vec.vocabulary_, self.idf_[f], self.block_offsets_[f]
+            counts: dict[int, int] = {}
+            for term in vec.analyzer(word_tokens if f in TEXT_FIELDS else theme_tokens):
+                j = vocab.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                continue
+            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            vals = ((np.log(tf) + 1.0) if self.sublinear_tf else tf) * idf[cols]
+            vals *= w / np.linalg.norm(vals)
+            indices.extend((cols + offset).tolist())
+            values.extend(vals.tolist())
+        data = np.asarray(values, dtype=np.float64)
+        norm = np.linalg.norm(data)
+        if norm > 0:
+            data /= norm
+        order = np.argsort(indices, kind="stable")
+        idx = np.asarray(indices, dtype=np.int64)[order]
+        return sp.csr_matrix((data[order], idx, np.array([0, len(idx)])), shape=(1, self.doc_matrix_.shape[1]))
+
+    def _scores(self, q_vec: sp.csr_matrix) -> np.ndarray:
+        """Cosine of every practice with a query vector, reading only the query's columns."""
+        if q_vec.nnz == 0:
+            return np.zeros(self.doc_matrix_.shape[0])
+        return np.asarray(self.doc_csc_[:, q_vec.indices] @ q_vec.data).ravel()
 
     def _mask(self, f: Filters) -> np.ndarray:
         """Vectorised filters (a Python loop over 100k practices costs more than the scoring)."""
@@ -296,7 +339,7 @@ class PracticeMatcher:
         """Cosine scores of every practice for one statement (no splitting, no filters)."""
         self._check_fitted()
         q = self.analyse_query(text)
-        return (self.doc_matrix_ @ self._query_vector(q).T).toarray().ravel()
+        return self._scores(self._query_vector(q))
 
     def recommend(
         self,
@@ -324,10 +367,10 @@ class PracticeMatcher:
         segments = split_challenges(text) if split else [text]
         seg_queries = [self.analyse_query(s) for s in segments] if len(segments) > 1 else [whole]
         q_whole = self._query_vector(whole)
-        s_whole = (self.doc_matrix_ @ q_whole.T).toarray().ravel()
+        s_whole = self._scores(q_whole)
         if len(seg_queries) > 1:
             q_segs = [self._query_vector(q) for q in seg_queries]
-            S = np.column_stack([(self.doc_matrix_ @ qs.T).toarray().ravel() for qs in q_segs])
+            S = np.column_stack([self._scores(qs) for qs in q_segs])
             best_seg = S.argmax(axis=1)
             a = self.whole_weight
             combined = a * s_whole + (1 - a) * S[np.arange(len(best_seg)), best_seg]

@@ -82,8 +82,9 @@ class Taxonomy:
             close = [i for i in self.ids if any(part and part in i for part in wrong.split("-") if len(part) > 3)][:n]
         return close
 
-    def _build_index(self, latin_lang: str) -> dict[str, list[tuple[str, tuple[str, ...], str]]]:
-        index: dict[str, list[tuple[str, tuple[str, ...], str]]] = {}
+    def _build_index(self, latin_lang: str) -> dict[str, list[tuple[str, tuple[str, ...], str, frozenset[str]]]]:
+        """First stem -> (theme id, phrase stems, phrase, set of the other stems)."""
+        index: dict[str, list[tuple[str, tuple[str, ...], str, frozenset[str]]]] = {}
         seen = set()
         for theme in self.themes:
             for phrase in theme.phrases():
@@ -91,7 +92,7 @@ class Taxonomy:
                 if not seq or (theme.id, seq) in seen:
                     continue
                 seen.add((theme.id, seq))
-                index.setdefault(seq[0], []).append((theme.id, seq, phrase))
+                index.setdefault(seq[0], []).append((theme.id, seq, phrase, frozenset(seq[1:])))
         return index
 
     @cached_property
@@ -116,16 +117,26 @@ class Taxonomy:
         return j == len(seq)
 
     def detect_tokens(self, tokens: list[str], lang: str) -> dict[str, tuple[list[str], int]]:
-        """Theme id -> (synonym phrases found, number of distinct start positions) in analysed tokens."""
+        """Theme id -> (synonym phrases found, number of distinct start positions) in analysed tokens.
+
+        Each distinct token's phrases are checked once; a multi-word phrase only when all its words occur.
+        """
         index = self.index_for(lang)
-        found: dict[str, tuple[list[str], set[int]]] = {}
+        positions: dict[str, list[int]] = {}
         for i, tok in enumerate(tokens):
-            for theme_id, seq, phrase in index.get(tok, ()):
-                if len(seq) == 1 or self._in_window(tokens, i, seq):
-                    phrases, starts = found.setdefault(theme_id, ([], set()))
+            positions.setdefault(tok, []).append(i)
+        present = positions.keys()
+        found: dict[str, tuple[list[str], set[int]]] = {}
+        for tok, where in positions.items():
+            for theme_id, seq, phrase, rest in index.get(tok, ()):
+                if rest and not rest <= present:
+                    continue
+                starts = where if not rest else [i for i in where if self._in_window(tokens, i, seq)]
+                if starts:
+                    phrases, hit = found.setdefault(theme_id, ([], set()))
                     if phrase not in phrases:
                         phrases.append(phrase)
-                    starts.add(i)
+                    hit.update(starts)
         return {tid: (phrases, len(starts)) for tid, (phrases, starts) in found.items()}
 
     def detect(self, text: str, lang: str | None = None, ui_lang: str | None = None) -> list[ThemeHit]:

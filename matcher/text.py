@@ -42,19 +42,25 @@ _EXTRA_STOP = {
 _PHRASE_WORDS = {"city", "cities", "ville", "villes", "commune", "communes", "former", "together", "mdina"}
 
 
+def _control_table() -> dict[int, str | None]:
+    """Control characters become spaces; invisible format, surrogate and private-use characters vanish."""
+    table: dict[int, str | None] = {}
+    for cp in list(range(0x10000)) + list(range(0xE0000, 0xE1000)):
+        cat = unicodedata.category(chr(cp))
+        if cat == "Cc" and chr(cp) not in "\n\t":
+            table[cp] = " "
+        elif cat in ("Cf", "Cs", "Co"):
+            table[cp] = None
+    return table
+
+
+_CONTROL_TABLE = _control_table()
+
+
 def clean(text: str) -> str:
     """NFKC, drop control and invisible format characters (bidi marks, zero-width), collapse spaces."""
-    text = unicodedata.normalize("NFKC", str(text))
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if ch in "\n\t":
-            out.append(ch)
-        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            out.append(" " if cat == "Cc" else "")
-        else:
-            out.append(ch)
-    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+    text = unicodedata.normalize("NFKC", str(text)).translate(_CONTROL_TABLE)
+    return re.sub(r"[ \t]+", " ", text).strip()
 
 
 def strip_accents(text: str) -> str:
@@ -72,6 +78,12 @@ def normalise(text: str) -> str:
     """Full surface normalisation for comparison and display-independent matching."""
     text = clean(text).casefold()
     return normalise_arabic(strip_accents(text))
+
+
+@lru_cache(maxsize=500_000)
+def fold_token(token: str) -> str:
+    """A token from `tokenize` in the form stop lists use (accents and Arabic letter variants folded)."""
+    return normalise_arabic(strip_accents(token))
 
 
 def is_arabic(token: str) -> bool:
@@ -141,37 +153,38 @@ def tokenize(text: str) -> list[str]:
     return [t for t in TOKEN_RE.findall(text) if len(t) > 1]
 
 
+def analyse_both(text: str, lang: str | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """One pass over the tokens: (stem, surface word) pairs under the full stop list, and the stems
+    under the lighter phrase stop list (for theme detection). `lang` is detected when not given."""
+    lang = lang or detect_language(text)
+    ranked: list[tuple[str, str]] = []
+    phrase: list[str] = []
+    for tok in tokenize(text):
+        tok_lang = "ar" if is_arabic(tok) else (lang if lang in LANGUAGES else "en")
+        folded = fold_token(tok)
+        if folded in phrase_stop_words(tok_lang):
+            continue
+        s = stem(tok, tok_lang)
+        if len(s) < 2:
+            continue
+        phrase.append(s)
+        if folded not in stop_words(tok_lang):
+            ranked.append((s, tok))
+    return ranked, phrase
+
+
 def analyse(text: str, lang: str | None = None, phrases: bool = False) -> list[str]:
     """Tokens -> stop words removed -> stems (folded). `lang` is detected when not given.
 
     phrases=True keeps a few common words that make theme phrases specific (used for theme detection).
     """
-    lang = lang or detect_language(text)
-    stop_list = phrase_stop_words if phrases else stop_words
-    out = []
-    for tok in tokenize(text):
-        tok_lang = "ar" if is_arabic(tok) else lang
-        stops = stop_list(tok_lang if tok_lang in LANGUAGES else "en")
-        if normalise(tok) in stops:
-            continue
-        s = stem(tok, tok_lang)
-        if len(s) > 1:
-            out.append(s)
-    return out
+    ranked, phrase = analyse_both(text, lang)
+    return phrase if phrases else [s for s, _ in ranked]
 
 
 def analyse_with_surface(text: str, lang: str | None = None) -> list[tuple[str, str]]:
     """Like `analyse` but keeps each stem's surface word, to fold explanations back to readable words."""
-    lang = lang or detect_language(text)
-    out = []
-    for tok in tokenize(text):
-        tok_lang = "ar" if is_arabic(tok) else lang
-        if normalise(tok) in stop_words(tok_lang if tok_lang in LANGUAGES else "en"):
-            continue
-        s = stem(tok, tok_lang)
-        if len(s) > 1:
-            out.append((s, tok))
-    return out
+    return analyse_both(text, lang)[0]
 
 
 _SPLIT_RE = re.compile(r"(?:\n+|(?<=[.!?؟;؛])\s+|^\s*[-*•·]\s+)", re.MULTILINE)

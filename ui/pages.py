@@ -271,11 +271,8 @@ def _show_pairing(catalog, tw, result) -> None:
         st.dataframe(pd.DataFrame(result["unpaired"]), hide_index=True, width="stretch")
     st.download_button("Download pairs (CSV)", rows_to_csv(result["pairs"]), "pairs.csv", "text/csv")
     names = result["cities"][:40]
-    cells = []
-    for x in names:
-        for y in names:
-            if x != y:
-                cells.append({"city": x, "partner": y, "score": round(tw.pair_weight(catalog.city_by_name[x], catalog.city_by_name[y]), 3)})
+    w = tw.weight_matrix([catalog.city_by_name[n] for n in names])
+    cells = [{"city": x, "partner": y, "score": round(float(w[i, j]), 3)} for i, x in enumerate(names) for j, y in enumerate(names) if i != j]
     if cells:
         st.subheader("Pair scores")
         chart = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
