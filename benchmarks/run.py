@@ -26,7 +26,9 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-SYSTEMS = ("matcher", "tfidf", "bm25s", "rank_bm25")
+# matcher: the full recommend() (language id, stemming, themes, per-challenge scoring, explanations);
+# matcher-score: the same fitted model's scoring only, to compare like with like against BM25.
+SYSTEMS = ("matcher", "matcher-score", "tfidf", "bm25s", "rank_bm25")
 RANK_BM25_MAX = 10_000  # pure-Python scoring of every document per query: skipped above this size
 
 
@@ -56,15 +58,18 @@ def measure(system: str, n: int, n_single: int, n_batch: int) -> dict:
     base_rss = _current_rss_mb()
     texts = [practice_text(p) for p in practices]
     single, batch = queries[:n_single], queries[:n_batch]
-    if system == "matcher":
+    if system in ("matcher", "matcher-score"):
         from matcher.engine import PracticeMatcher
 
         t0 = time.perf_counter()
         model = PracticeMatcher(tax).fit(practices, cities)
         build = time.perf_counter() - t0
-        run_one = lambda q: model.recommend(q, k=10)  # noqa: E731
-        run_batch = lambda qs: [model.recommend(q, k=10) for q in qs]  # noqa: E731
-        index_bytes = len(pickle.dumps((model.vectorizers_, model.doc_matrix_, model.doc_csc_), protocol=5))
+        if system == "matcher":
+            run_one = lambda q: model.recommend(q, k=10)  # noqa: E731
+        else:
+            run_one = lambda q: model._top_k(model.score(q), 10)  # noqa: E731
+        run_batch = lambda qs: [run_one(q) for q in qs]  # noqa: E731
+        index_bytes = len(pickle.dumps((model.vectorizers_, model.doc_matrix_), protocol=5))
     elif system == "tfidf":
         from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -6,6 +6,7 @@ new one and swap it in.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -98,6 +99,7 @@ class Query:
     tokens: tuple[str, ...]
     surface: Mapping[str, str]
     themes: tuple[ThemeHit, ...]
+    phrase_tokens: tuple[str, ...] = ()
 
 
 @dataclass
@@ -146,6 +148,7 @@ class PracticeMatcher:
         sublinear_tf: bool = True,
         whole_weight: float = 0.5,
         expand_with_labels: bool = True,
+        use_lexicon: bool = True,
         min_df: int = 1,
     ):
         self.taxonomy = taxonomy
@@ -155,6 +158,7 @@ class PracticeMatcher:
         self.sublinear_tf = sublinear_tf
         self.whole_weight = whole_weight
         self.expand_with_labels = expand_with_labels
+        self.use_lexicon = use_lexicon
         self.min_df = min_df
 
     # ---- fitting -------------------------------------------------------------------------
@@ -196,7 +200,7 @@ class PracticeMatcher:
             docs["themes"].append([THEME_PREFIX + t for t in p.themes])
             found = self.taxonomy.detect_tokens(phrase_tokens, lang)
             docs["text_themes"].append([THEME_PREFIX + t for t, (_, n) in found.items() for _ in range(n)])
-        vectorizers, blocks, names = {}, [], []
+        vectorizers, blocks, terms = {}, [], {}
         for f, w in weights.items():
             # Word n-grams only on the short fields: on summaries they multiply the vocabulary for no gain.
             if f in TEXT_FIELDS:
@@ -207,12 +211,22 @@ class PracticeMatcher:
             if not any(docs[f]):
                 docs[f][0] = ["__empty__"]
             X = vec.fit_transform(docs[f])
+            docs[f] = []  # free the token lists as we go: at 100k practices they are large
+            X.data *= w  # in place: no copy of the block
             vectorizers[f] = vec
-            blocks.append(X * w)
-            names.extend((f, n) for n in vec.get_feature_names_out())
+            blocks.append(X.tocsc())  # column-major: a query reads only its own columns
+            del X
+            terms[f] = vec.get_feature_names_out()
         # Each block is L2-normalised; the weighted stack is re-normalised so scores stay cosines in [0, 1].
-        self.doc_matrix_ = normalize(sp.hstack(blocks).tocsr(), norm="l2")
-        self.doc_csc_ = self.doc_matrix_.tocsc()
+        # One CSC matrix only (no row-major copy): half the memory at 100k practices.
+        matrix = sp.hstack(blocks, format="csc")
+        del blocks
+        row_norms = np.sqrt(np.bincount(matrix.indices, weights=matrix.data**2, minlength=matrix.shape[0]))
+        row_norms[row_norms == 0] = 1.0
+        matrix.data /= row_norms[matrix.indices]
+        matrix.sort_indices()
+        self.doc_matrix_ = matrix
+        self.feature_terms_ = terms
         self.idf_ = {f: vec.idf_ for f, vec in vectorizers.items()}
         offsets, start = {}, 0
         for f, vec in vectorizers.items():
@@ -221,7 +235,6 @@ class PracticeMatcher:
         self.block_offsets_ = offsets
         self.vectorizers_ = vectorizers
         self.weights_ = weights
-        self.feature_names_ = names
         self.practices_ = tuple(practices)
         self.id_rank_ = np.argsort(np.argsort(np.array([p.id for p in practices], dtype=object)))
         self.attrs_ = {
@@ -241,6 +254,13 @@ class PracticeMatcher:
         self.surface_ = surface
         return self
 
+    def feature_name(self, j: int) -> tuple[str, str]:
+        """(field, term) of a column of the document matrix."""
+        fields = list(self.block_offsets_)
+        starts = [self.block_offsets_[f] for f in fields]
+        k = bisect.bisect_right(starts, j) - 1
+        return fields[k], str(self.feature_terms_[fields[k]][j - starts[k]])
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "doc_matrix_"):
             raise RuntimeError("this PracticeMatcher is not fitted yet; call fit(practices) first")
@@ -259,7 +279,7 @@ class PracticeMatcher:
             (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n) for t, (ph, n) in found.items()),
             key=lambda h: (-h.count, order.get(h.theme_id, 99)),
         )
-        return Query(text, lang, tokens, surface, tuple(hits))
+        return Query(text, lang, tokens, surface, tuple(hits), tuple(phrase_tokens))
 
     def _query_vector(self, q: Query) -> sp.csr_matrix:
         theme_tokens = [THEME_PREFIX + h.theme_id for h in q.themes for _ in range(h.count)]
@@ -268,6 +288,9 @@ class PracticeMatcher:
             # English label words of the detected themes let a French or Arabic statement meet English text.
             for h in q.themes:
                 word_tokens.extend(analyse(self.taxonomy.label(h.theme_id, "en"), "en"))
+        if self.use_lexicon and self.taxonomy.lexicon is not None and q.language in ("fr", "ar"):
+            # The statement's own French or Arabic words, in English, meet the English practice text.
+            word_tokens.extend(self.taxonomy.lexicon.translate(list(q.phrase_tokens), q.language))
         # Same arithmetic as TfidfVectorizer.transform (sublinear tf x idf, L2 per block), without its
         # per-call validation overhead: a query touches a few dozen features.
         indices: list[int] = []
@@ -300,9 +323,32 @@ class PracticeMatcher:
 
     def _scores(self, q_vec: sp.csr_matrix) -> np.ndarray:
         """Cosine of every practice with a query vector, reading only the query's columns."""
+        return self._scores_and_columns(q_vec)[0]
+
+    def _scores_and_columns(self, q_vec: sp.csr_matrix) -> tuple[np.ndarray, sp.csc_matrix]:
+        """Scores, and the query's columns of the document matrix (reused for the explanations)."""
+        cols = self.doc_matrix_[:, q_vec.indices]
         if q_vec.nnz == 0:
-            return np.zeros(self.doc_matrix_.shape[0])
-        return np.asarray(self.doc_csc_[:, q_vec.indices] @ q_vec.data).ravel()
+            return np.zeros(self.doc_matrix_.shape[0]), cols
+        return np.asarray(cols @ q_vec.data).ravel(), cols
+
+    def values_for(self, rows: Sequence[int], columns: np.ndarray, sub: sp.csc_matrix | None = None) -> np.ndarray:
+        """Dense (rows x columns) block of document weights, read from the CSC matrix in one pass.
+
+        `sub` may pass the columns already sliced for scoring."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((len(rows), len(columns)))
+        if not len(rows) or not len(columns):
+            return out
+        if sub is None:
+            sub = self.doc_matrix_[:, columns]
+        col_of = np.repeat(np.arange(len(columns)), np.diff(sub.indptr))
+        sorter = np.argsort(rows)
+        sorted_rows = rows[sorter]
+        loc = np.minimum(np.searchsorted(sorted_rows, sub.indices), len(rows) - 1)
+        hit = sorted_rows[loc] == sub.indices
+        out[sorter[loc[hit]], col_of[hit]] = sub.data[hit]
+        return out
 
     def _mask(self, f: Filters) -> np.ndarray:
         """Vectorised filters (a Python loop over 100k practices costs more than the scoring)."""
@@ -367,10 +413,12 @@ class PracticeMatcher:
         segments = split_challenges(text) if split else [text]
         seg_queries = [self.analyse_query(s) for s in segments] if len(segments) > 1 else [whole]
         q_whole = self._query_vector(whole)
-        s_whole = self._scores(q_whole)
+        s_whole, cols_whole = self._scores_and_columns(q_whole)
         if len(seg_queries) > 1:
             q_segs = [self._query_vector(q) for q in seg_queries]
-            S = np.column_stack([self._scores(qs) for qs in q_segs])
+            scored = [self._scores_and_columns(qs) for qs in q_segs]
+            S = np.column_stack([sc for sc, _ in scored])
+            cols_segs = [c for _, c in scored]
             best_seg = S.argmax(axis=1)
             a = self.whole_weight
             combined = a * s_whole + (1 - a) * S[np.arange(len(best_seg)), best_seg]
@@ -397,10 +445,14 @@ class PracticeMatcher:
             top = sorted(top, key=lambda i: (-combined[i], self.id_rank_[i]))
         from .explain import explain
 
-        results = [
-            explain(self, i, whole, q_whole, seg_queries, q_segs, int(best_seg[i]), segments, float(combined[i]), asking_city)
-            for i in top
-        ]
+        # Document weights at the query's features, for all results at once (the explanations need them).
+        d_whole = self.values_for(top, q_whole.indices, cols_whole)
+        d_segs = {s: self.values_for(top, q_segs[s].indices, cols_segs[s]) for s in {int(best_seg[i]) for i in top}} if len(seg_queries) > 1 else {}
+        results = []
+        for pos, i in enumerate(top):
+            seg = int(best_seg[i])
+            d_seg = d_segs[seg][pos] if d_segs else None
+            results.append(explain(self, i, whole, q_whole, d_whole[pos], seg_queries, q_segs, d_seg, seg, segments, float(combined[i]), asking_city))
         message = "" if results else "No practice matches these words and filters. Try broader filters or one of the suggested themes."
         return RecommendResponse(
             results=results,

@@ -19,18 +19,19 @@ if TYPE_CHECKING:  # pragma: no cover
 POPULATION_RATIO_NOTE = 10.0
 
 
-def contributions(matcher: "PracticeMatcher", doc_index: int, q_whole, q_seg, weight_whole: float, split: bool) -> dict[int, float]:
-    """Feature index -> its share of the score."""
-    row = matcher.doc_matrix_.getrow(doc_index)
+def contributions(q_whole, d_whole: np.ndarray, q_seg=None, d_seg: np.ndarray | None = None, weight_whole: float = 1.0) -> dict[int, float]:
+    """Feature index -> its share of the score: document weight x query weight, per query feature.
+
+    d_whole / d_seg are the document's weights at q_whole's / q_seg's features (same order)."""
     out: dict[int, float] = defaultdict(float)
-    parts = [(q_whole, weight_whole if split else 1.0)]
+    split = q_seg is not None
+    parts = [(q_whole, d_whole, weight_whole if split else 1.0)]
     if split:
-        parts.append((q_seg, 1.0 - weight_whole))
-    for q, w in parts:
-        qd = dict(zip(q.indices, q.data))
-        for j, v in zip(row.indices, row.data):
-            if j in qd:
-                out[int(j)] += w * float(v) * float(qd[j])
+        parts.append((q_seg, d_seg, 1.0 - weight_whole))
+    for q, d, w in parts:
+        for j, c in zip(q.indices.tolist(), (w * d * q.data).tolist()):
+            if c:
+                out[j] += c
     return out
 
 
@@ -64,18 +65,21 @@ def fit_notes(p: Practice, practice_city: City | None, asking: City | None) -> l
     return notes
 
 
-def explain(matcher, doc_index, whole, q_whole, seg_queries, q_segs, seg, segments, score, asking_city, top_n: int = 6):
+def explain(matcher, doc_index, whole, q_whole, d_whole, seg_queries, q_segs, d_seg, seg, segments, score, asking_city, top_n: int = 6):
     from .engine import Recommendation
 
     p: Practice = matcher.practices_[doc_index]
     split = len(seg_queries) > 1
-    contrib = contributions(matcher, doc_index, q_whole, q_segs[seg], matcher.whole_weight, split)
+    if split:
+        contrib = contributions(q_whole, d_whole, q_segs[seg], d_seg, matcher.whole_weight)
+    else:
+        contrib = contributions(q_whole, d_whole)
     surface = dict(whole.surface)
     if split:
         surface.update(seg_queries[seg].surface)
     folded: dict[str, float] = defaultdict(float)
     for j, c in contrib.items():
-        _, name = matcher.feature_names_[j]
+        _, name = matcher.feature_name(j)
         folded[readable(matcher, name, surface)] += c
     terms = sorted(folded.items(), key=lambda kv: (-kv[1], kv[0]))
     top_terms = [{"term": t, "contribution": round(c, 6)} for t, c in terms[:top_n] if c > 0]
@@ -103,7 +107,9 @@ def explain(matcher, doc_index, whole, q_whole, seg_queries, q_segs, seg, segmen
 
 def total_contribution(matcher, doc_index, q_whole, q_seg=None, weight_whole: float = 1.0) -> float:
     """Sum of all feature contributions (used by tests: it must equal the score)."""
-    return float(sum(contributions(matcher, doc_index, q_whole, q_seg, weight_whole, q_seg is not None).values()))
+    d_whole = matcher.values_for([doc_index], q_whole.indices)[0]
+    d_seg = matcher.values_for([doc_index], q_seg.indices)[0] if q_seg is not None else None
+    return float(sum(contributions(q_whole, d_whole, q_seg, d_seg, weight_whole).values()))
 
 
 __all__ = ["contributions", "explain", "fit_notes", "readable", "total_contribution"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .lexicon import Lexicon
 from .text import analyse, detect_language, is_arabic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
@@ -45,12 +46,13 @@ class ThemeHit:
 class Taxonomy:
     """The theme vocabulary. Immutable once loaded; phrase indexes are built lazily and cached."""
 
-    def __init__(self, themes: list[Theme]):
+    def __init__(self, themes: list[Theme], lexicon: "Lexicon | None" = None):
         ids = [t.id for t in themes]
         if len(set(ids)) != len(ids):
             raise ValueError("taxonomy has duplicate theme ids")
         self.themes = themes
         self.by_id = {t.id: t for t in themes}
+        self.lexicon = lexicon
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_TAXONOMY) -> "Taxonomy":
@@ -65,7 +67,8 @@ class Taxonomy:
                     synonyms={k: [str(s) for s in (v or [])] for k, v in (t.get("synonyms") or {}).items()},
                 )
             )
-        return cls(themes)
+        lexicon_path = Path(path).with_name("lexicon.yaml")
+        return cls(themes, Lexicon.load(lexicon_path) if lexicon_path.exists() else None)
 
     @property
     def ids(self) -> list[str]:

@@ -108,10 +108,24 @@ def _secrets() -> dict:
         return {}
 
 
+def _oidc_configured() -> bool:
+    """OIDC through st.login when an [auth] section is in the Streamlit secrets."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file
+        return False
+
+
 def require_hub_sign_in() -> bool:
     """Gate for hub pages. Returns True when signed in; otherwise shows the form and returns False."""
     if st.session_state.get("hub_signed_in"):
         return True
+    if _oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            return True
+        st.info("This page is for network hub staff. Please sign in.")
+        st.button("Sign in with your organisation", on_click=st.login)
+        return False
     st.info("This page is for network hub staff. Please sign in.")
     with st.form("hub_sign_in"):
         password = st.text_input("Hub password", type="password")

@@ -1,0 +1,46 @@
+"""A small French/Arabic -> English lexicon: a statement's own words can meet English practice text,
+not only through the theme layer. Keys may be short phrases; they match like theme phrases do."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from .text import analyse, is_arabic
+
+
+class Lexicon:
+    def __init__(self, entries: dict[str, dict[str, list[str]]]):
+        self.entries = entries
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Lexicon":
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        entries = {lang: {str(k): [str(v) for v in (vals or [])] for k, vals in (raw.get(lang) or {}).items()} for lang in ("fr", "ar")}
+        return cls(entries)
+
+    @cached_property
+    def _index(self) -> dict[str, dict[str, list[tuple[tuple[str, ...], list[str]]]]]:
+        """source language -> first stem -> [(key stems, English stems)]."""
+        out: dict[str, dict[str, list[tuple[tuple[str, ...], list[str]]]]] = {}
+        for lang, entries in self.entries.items():
+            idx = out.setdefault(lang, {})
+            for key, values in entries.items():
+                seq = tuple(analyse(key, "ar" if is_arabic(key) else lang, phrases=True))
+                english = [s for v in values for s in analyse(v, "en")]
+                if seq and english:
+                    idx.setdefault(seq[0], []).append((seq, english))
+        return out
+
+    def translate(self, phrase_tokens: list[str], lang: str) -> list[str]:
+        """English stems for the source-language phrases found in a statement's (phrase) tokens."""
+        idx = self._index.get(lang)
+        if not idx:
+            return []
+        out: list[str] = []
+        for i, tok in enumerate(phrase_tokens):
+            for seq, english in idx.get(tok, ()):
+                if tuple(phrase_tokens[i : i + len(seq)]) == seq:
+                    out.extend(english)
+        return out
