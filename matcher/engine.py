@@ -185,33 +185,41 @@ class PracticeMatcher:
         if not practices:
             raise ValueError("cannot fit on an empty catalog")
         weights = self._weights()
-        docs: dict[str, list[list[str]]] = {f: [] for f in weights}
+        langs = [detect_language(p.summary) for p in practices]
         surface: dict[str, str] = {}
-        for p in practices:
-            texts = self._field_texts(p)
-            lang = detect_language(p.summary)
-            phrase_tokens: list[str] = []
-            for f in TEXT_FIELDS:
-                pairs, phrase = analyse_both(texts[f], lang)
-                phrase_tokens.extend(phrase)
-                docs[f].append([s for s, _ in pairs])
+        found_themes: list[dict[str, int]] = [{} for _ in practices]
+
+        def field_tokens(f: str):
+            """Token lists of one field, made one practice at a time: the whole catalog's token lists
+            are never held at once (at 100k practices that costs hundreds of MB)."""
+            for i, p in enumerate(practices):
+                pairs, phrase = analyse_both(self._field_texts(p)[f], langs[i])
                 for s, word in pairs:
                     surface.setdefault(s, word)  # first surface form seen, to show stems as words
-            docs["themes"].append([THEME_PREFIX + t for t in p.themes])
-            found = self.taxonomy.detect_tokens(phrase_tokens, lang)
-            docs["text_themes"].append([THEME_PREFIX + t for t, (_, n) in found.items() for _ in range(n)])
+                for t, (_, n) in self.taxonomy.detect_tokens(phrase, langs[i]).items():
+                    found_themes[i][t] = found_themes[i].get(t, 0) + n
+                yield [s for s, _ in pairs]
+
+        def theme_tokens(f: str):
+            for i, p in enumerate(practices):
+                if f == "themes":
+                    yield [THEME_PREFIX + t for t in p.themes]
+                else:
+                    yield [THEME_PREFIX + t for t, n in found_themes[i].items() for _ in range(n)]
+
         vectorizers, blocks, terms = {}, [], {}
-        for f, w in weights.items():
+        for f in [*TEXT_FIELDS, "themes", "text_themes"]:
+            w = weights[f]
             # Word n-grams only on the short fields: on summaries they multiply the vocabulary for no gain.
             if f in TEXT_FIELDS:
                 analyzer = TokenNgrams(self.ngram_range if f in self.ngram_fields else (1, 1))
             else:
                 analyzer = Identity()
             vec = TfidfVectorizer(analyzer=analyzer, sublinear_tf=self.sublinear_tf, min_df=self.min_df, norm="l2")
-            if not any(docs[f]):
-                docs[f][0] = ["__empty__"]
-            X = vec.fit_transform(docs[f])
-            docs[f] = []  # free the token lists as we go: at 100k practices they are large
+            try:
+                X = vec.fit_transform(field_tokens(f) if f in TEXT_FIELDS else theme_tokens(f))
+            except ValueError:  # an empty field across the whole catalog: keep a placeholder column
+                X = vec.fit_transform([["__empty__"]] + [[] for _ in range(len(practices) - 1)])
             X.data *= w  # in place: no copy of the block
             vectorizers[f] = vec
             blocks.append(X.tocsc())  # column-major: a query reads only its own columns
@@ -234,7 +242,7 @@ class PracticeMatcher:
             start += len(vec.vocabulary_)
         self.block_offsets_ = offsets
         self.vectorizers_ = vectorizers
-        self.weights_ = weights
+        self.weights_ = {f: weights[f] for f in vectorizers}
         self.practices_ = tuple(practices)
         self.id_rank_ = np.argsort(np.argsort(np.array([p.id for p in practices], dtype=object)))
         self.attrs_ = {

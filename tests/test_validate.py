@@ -37,6 +37,10 @@ def test_clean_fixture_has_no_problem(tmp_path):
         ({"colour": "red"}, "colour", "not a known field"),
         ({"city": "Nowhere"}, "city", "not in the cities table"),
         ({"region": "Europe"}, "region", "differs from the region"),
+        ({"country_code": "MA"}, "country_code", "differs from the country code"),
+        ({"source_language": "English"}, "source_language", "ISO 639-1"),
+        ({"status": "finished"}, "status", "use one of"),
+        ({"lead_actor": ""}, "lead_actor", "must not be empty"),
     ],
 )
 def test_practice_rules(tmp_path, override, field, fragment):
@@ -109,3 +113,8 @@ def test_validate_shipped_data_passes(capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("OK: ") and "practices" in out
+
+
+def test_duplicate_city_and_intake_keys(tmp_path):
+    problems = problems_for(tmp_path, cities=[city(), city()], intakes=[intake(), intake()])
+    assert {(p.file, p.row, p.field) for p in problems} == {("cities.jsonl", 2, "city"), ("challenges.jsonl", 2, "id")}

@@ -90,7 +90,8 @@ def find_practices() -> None:
     if resp.language == "ar":
         rtl_text(text)
     if resp.understood:
-        st.markdown("**We understood:** " + " · ".join(safe_md(h.label) for h in resp.understood))
+        chips = " ".join(f":blue-badge[{safe_md(h.label)}]" for h in resp.understood)
+        st.markdown("**We understood:** " + chips)
     else:
         st.markdown("**We understood:** no known theme; matching on your words only.")
     if not resp.results:
