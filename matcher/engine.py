@@ -74,21 +74,6 @@ class Filters:
     exclude_city: str | None = None
     exclude_country: str | None = None
 
-    def allows(self, p: Practice) -> bool:
-        if self.regions and p.region not in self.regions:
-            return False
-        if self.countries and not ({p.country, p.country_code} & set(self.countries)):
-            return False
-        if self.themes and not set(self.themes) & set(p.themes):
-            return False
-        if self.min_evidence and evidence_rank(p.evidence_level) < evidence_rank(self.min_evidence):
-            return False
-        if self.exclude_city and p.city == self.exclude_city:
-            return False
-        if self.exclude_country and self.exclude_country in (p.country, p.country_code):
-            return False
-        return True
-
 
 @dataclass(frozen=True)
 class Query:

@@ -194,27 +194,12 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
 
 
 def to_csv(table: str, records: list[dict[str, Any]]) -> bytes:
-    """Excel-friendly CSV: UTF-8 with BOM, ';'-joined lists, formulas neutralised."""
-    model = TABLES[table]
-    cols = list(model.model_fields)
-    lists = set(list_fields(model))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(cols)
-    for r in records:
-        row = []
-        for c in cols:
-            v = r.get(c)
-            if c in lists:
-                v = f"{LIST_SEP} ".join(v or [])
-            v = "" if v is None else v
-            row.append(escape_formula(v) if isinstance(v, str) else v)
-        writer.writerow(row)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    """Excel-friendly CSV of one catalog table, in schema column order."""
+    return rows_to_csv(records, list(TABLES[table].model_fields))
 
 
 def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
-    """Any table of plain values (e.g. a shortlist) as safe, Excel-friendly CSV."""
+    """Plain rows as Excel-friendly CSV: UTF-8 with BOM, ';'-joined lists, formulas neutralised."""
     columns = columns or (list(rows[0]) if rows else [])
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")

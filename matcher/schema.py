@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 REGIONS: tuple[str, ...] = (
     "MENA",
@@ -70,20 +70,78 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _nonblank(value: str) -> str:
-    if not value or not value.strip():
-        raise ValueError("must not be empty")
-    return value
+# Field rules shared by several records, each with a message a person can act on.
+def _slug(v: str) -> str:
+    if not SLUG_RE.match(v):
+        raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'sousse-migrant-observatory'")
+    return v
+
+
+def _year(v: Optional[int]) -> Optional[int]:
+    if v is not None and not MIN_YEAR <= v <= MAX_YEAR:
+        raise ValueError(f"{v} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
+    return v
+
+
+def _optional_match(pattern: re.Pattern, message: str):
+    """Empty -> None; otherwise the value must match the pattern."""
+
+    def check(v: Optional[str]) -> Optional[str]:
+        if v in (None, ""):
+            return None
+        if not pattern.match(v):
+            raise ValueError(message)
+        return v
+
+    return check
+
+
+_country_code = _optional_match(COUNTRY_CODE_RE, "must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'")
+_http_url = _optional_match(URL_RE, "must be a plain http:// or https:// address")
+
+
+def _language(v: str) -> str:
+    if not LANG_CODE_RE.match(v):
+        raise ValueError("must be an ISO 639-1 language code such as 'en', 'fr' or 'ar'")
+    return v
+
+
+def _within(lo: float, hi: float):
+    def check(v: Optional[float]) -> Optional[float]:
+        if v is not None and not lo <= v <= hi:
+            raise ValueError(f"{v} is outside {lo:g}..{hi:g}")
+        return v
+
+    return check
+
+
+def _theme_count(v: list[str]) -> list[str]:
+    if not 1 <= len(v) <= MAX_THEMES:
+        raise ValueError(f"has {len(v)} themes; it needs 1 to {MAX_THEMES}")
+    if len(set(v)) != len(v):
+        raise ValueError("lists the same theme twice")
+    return v
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+CountryCode = Annotated[str, AfterValidator(_country_code)]
+OptionalCountryCode = Annotated[Optional[str], AfterValidator(_country_code)]
+Year = Annotated[Optional[int], AfterValidator(_year)]
+SourceUrl = Annotated[Optional[str], AfterValidator(_http_url)]
+LanguageCode = Annotated[str, AfterValidator(_language)]
+Latitude = Annotated[Optional[float], AfterValidator(_within(-90, 90))]
+Longitude = Annotated[Optional[float], AfterValidator(_within(-180, 180))]
+Themes = Annotated[list[str], AfterValidator(_theme_count)]
 
 
 class Practice(_Record):
     """A documented practice of one city (or county, district group) with its source."""
 
-    id: str
+    id: Slug
     title: str = Field(min_length=3, max_length=200)
     city: str = Field(min_length=1)
     country: str = Field(min_length=2)
-    country_code: str
+    country_code: CountryCode
     region: Region
     summary: str
     challenges_addressed: list[str] = Field(default_factory=list)
@@ -91,31 +149,17 @@ class Practice(_Record):
     target_groups: list[str] = Field(default_factory=list)
     lead_actor: str = Field(min_length=2)
     partners: list[str] = Field(default_factory=list)
-    themes: list[str]
-    start_year: Optional[int] = None
+    themes: Themes
+    start_year: Year = None
     status: Status = "unknown"
     results: str = ""
     evidence_level: EvidenceLevel = "described"
     lessons: str = ""
     prerequisites: list[str] = Field(default_factory=list)
     source_title: str
-    source_url: Optional[str] = None
-    source_language: str = "en"
+    source_url: SourceUrl = None
+    source_language: LanguageCode = "en"
     last_reviewed: date
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not SLUG_RE.match(v):
-            raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'sousse-migrant-observatory'")
-        return v
-
-    @field_validator("country_code")
-    @classmethod
-    def _cc(cls, v: str) -> str:
-        if not COUNTRY_CODE_RE.match(v):
-            raise ValueError("must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'")
-        return v
 
     @field_validator("summary")
     @classmethod
@@ -127,43 +171,11 @@ class Practice(_Record):
             raise ValueError(f"is {n} words; it must be at most {SUMMARY_MAX_WORDS} words")
         return v
 
-    @field_validator("themes")
-    @classmethod
-    def _theme_count(cls, v: list[str]) -> list[str]:
-        if not 1 <= len(v) <= MAX_THEMES:
-            raise ValueError(f"has {len(v)} themes; a practice needs 1 to {MAX_THEMES}")
-        if len(set(v)) != len(v):
-            raise ValueError("lists the same theme twice")
-        return v
-
-    @field_validator("start_year")
-    @classmethod
-    def _year(cls, v: Optional[int]) -> Optional[int]:
-        if v is not None and not MIN_YEAR <= v <= MAX_YEAR:
-            raise ValueError(f"{v} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
-        return v
-
     @field_validator("source_title")
     @classmethod
     def _source(cls, v: str) -> str:
         if not v or not v.strip():
             raise ValueError("is missing: every practice needs the title of its source")
-        return v
-
-    @field_validator("source_url")
-    @classmethod
-    def _url(cls, v: Optional[str]) -> Optional[str]:
-        if v in (None, ""):
-            return None
-        if not URL_RE.match(v):
-            raise ValueError("must be a plain http:// or https:// address")
-        return v
-
-    @field_validator("source_language")
-    @classmethod
-    def _lang(cls, v: str) -> str:
-        if not LANG_CODE_RE.match(v):
-            raise ValueError("must be an ISO 639-1 language code such as 'en', 'fr' or 'ar'")
         return v
 
 
@@ -172,45 +184,15 @@ class City(_Record):
 
     city: str = Field(min_length=1, max_length=120)
     country: str = Field(min_length=2)
-    country_code: Optional[str] = None
+    country_code: OptionalCountryCode = None
     region: Region
     kind: CityKind = "city"
-    lat: Optional[float] = None
-    lon: Optional[float] = None
+    lat: Latitude = None
+    lon: Longitude = None
     population: Optional[int] = Field(default=None, ge=0)
-    population_year: Optional[int] = None
+    population_year: Year = None
     languages: list[str] = Field(default_factory=list)
     networks: list[str] = Field(default_factory=list)
-
-    @field_validator("lat")
-    @classmethod
-    def _lat(cls, v: Optional[float]) -> Optional[float]:
-        if v is not None and not -90 <= v <= 90:
-            raise ValueError(f"{v} is outside -90..90")
-        return v
-
-    @field_validator("lon")
-    @classmethod
-    def _lon(cls, v: Optional[float]) -> Optional[float]:
-        if v is not None and not -180 <= v <= 180:
-            raise ValueError(f"{v} is outside -180..180")
-        return v
-
-    @field_validator("country_code")
-    @classmethod
-    def _cc(cls, v: Optional[str]) -> Optional[str]:
-        if v in (None, ""):
-            return None
-        if not COUNTRY_CODE_RE.match(v):
-            raise ValueError("must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'")
-        return v
-
-    @field_validator("population_year")
-    @classmethod
-    def _pyear(cls, v: Optional[int]) -> Optional[int]:
-        if v is not None and not MIN_YEAR <= v <= MAX_YEAR:
-            raise ValueError(f"{v} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
-        return v
 
     @property
     def located(self) -> bool:
@@ -220,24 +202,14 @@ class City(_Record):
 class Intake(_Record):
     """A challenge as a city (or a group of cities) stated it, with its source."""
 
-    id: str
+    id: Slug
     city: str = Field(min_length=1)
     statement: str = Field(min_length=3, max_length=5000)
-    themes: list[str]
+    themes: Themes
     source: str = Field(min_length=3)
-    source_url: Optional[str] = None
+    source_url: SourceUrl = None
     date: Optional[str] = None
     language: str = "en"
-
-    _slug = field_validator("id")(Practice._slug.__func__)
-    _url = field_validator("source_url")(Practice._url.__func__)
-
-    @field_validator("themes")
-    @classmethod
-    def _theme_count(cls, v: list[str]) -> list[str]:
-        if not 1 <= len(v) <= MAX_THEMES:
-            raise ValueError(f"has {len(v)} themes; a stated challenge needs 1 to {MAX_THEMES}")
-        return v
 
     @field_validator("date")
     @classmethod
