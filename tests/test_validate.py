@@ -118,3 +118,13 @@ def test_validate_shipped_data_passes(capsys):
 def test_duplicate_city_and_intake_keys(tmp_path):
     problems = problems_for(tmp_path, cities=[city(), city()], intakes=[intake(), intake()])
     assert {(p.file, p.row, p.field) for p in problems} == {("cities.jsonl", 2, "city"), ("challenges.jsonl", 2, "id")}
+
+
+def test_validate_one_csv_file_against_the_shipped_catalog(tmp_path, capsys):
+    from matcher.io import to_csv
+
+    bad = tmp_path / "cities.csv"
+    bad.write_bytes(to_csv("cities", [city(city="Newtown", lat=123.0)]))
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "cities.csv, row 2, field 'lat': 123.0 is outside -90..90" in out

@@ -443,7 +443,10 @@ def _intake_form(catalog) -> None:
     from matcher.text import detect_language
     import re as _re
 
-    slug = _re.sub(r"[^a-z0-9]+", "-", f"{city} {when} {statement[:30]}".lower()).strip("-") or "intake"
+    import hashlib
+
+    base = _re.sub(r"[^a-z0-9]+", "-", f"{city} {when}".lower()).strip("-") or "intake"
+    slug = f"{base}-{hashlib.sha1(statement.encode('utf-8')).hexdigest()[:8]}"  # a new statement never overwrites another
     record = {"id": slug, "city": city, "statement": statement, "themes": themes, "source": source, "source_url": url.strip() or None, "date": when or None, "language": detect_language(statement) if statement.strip() else "en"}
     try:
         get_store().upsert("challenges", [(1, record)], file="form")
