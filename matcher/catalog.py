@@ -8,6 +8,7 @@ from pathlib import Path
 from .io import read_jsonl
 from .schema import TABLES, City, Intake, Practice
 from .taxonomy import Taxonomy
+from .text import normalise
 from .validate import Problem, validate_tables
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -40,8 +41,6 @@ class Catalog:
 
     def find_city(self, name: str) -> City | None:
         """Exact name first, then a case- and accent-insensitive match."""
-        from .text import normalise
-
         if name in self.city_by_name:
             return self.city_by_name[name]
         key = normalise(name)

@@ -172,3 +172,17 @@ def test_query_params_bad_values_are_ignored():
     cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert cards
     assert at.multiselect[0].value == ["MENA"] and at.multiselect[1].value == []
+
+
+def test_catalog_records_a_stated_challenge_and_the_model_sees_it():
+    at = sign_in(page("catalog_admin").run())
+    statement = next(t for t in at.text_area if t.label == "Statement, as the city put it")
+    statement.input("Our young people are unemployed and idle, and gangs recruit them.")
+    next(t for t in at.text_input if t.label == "Source").input("Mayor's speech to the council, 2025")
+    submit(at, "Save stated challenge")
+    assert not at.exception
+    assert any("Saved" in s.value for s in at.success)
+    from ui.components import get_store
+
+    intakes = get_store().load().intakes
+    assert any(i.statement.startswith("Our young people are unemployed") and i.themes for i in intakes)

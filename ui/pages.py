@@ -1,8 +1,10 @@
 """The app's pages: thin functions over the matcher library."""
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
 from datetime import date
 from urllib.parse import urlencode
 
@@ -14,6 +16,7 @@ from matcher.engine import EmptyStatement, Filters, NothingToMatch
 from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
 from matcher.schema import EVIDENCE_LEVELS, REGIONS, STATUSES, Proposal
 from matcher.store import ImportRejected
+from matcher.text import detect_language
 from matcher.twinning import Constraints, TwinningError, gap_report
 
 from .components import (
@@ -440,12 +443,7 @@ def _intake_form(catalog) -> None:
         themes = [h.theme_id for h in catalog.taxonomy.suggest(statement, 3)]
         if themes:
             st.info("No theme chosen; used the suggested themes: " + ", ".join(themes))
-    from matcher.text import detect_language
-    import re as _re
-
-    import hashlib
-
-    base = _re.sub(r"[^a-z0-9]+", "-", f"{city} {when}".lower()).strip("-") or "intake"
+    base = re.sub(r"[^a-z0-9]+", "-", f"{city} {when}".lower()).strip("-") or "intake"
     slug = f"{base}-{hashlib.sha1(statement.encode('utf-8')).hexdigest()[:8]}"  # a new statement never overwrites another
     record = {"id": slug, "city": city, "statement": statement, "themes": themes, "source": source, "source_url": url.strip() or None, "date": when or None, "language": detect_language(statement) if statement.strip() else "en"}
     try:
