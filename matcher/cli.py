@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .catalog import DATA_DIR, FILES, Catalog, load_data_dir, read_data_dir
+from .catalog import DATA_DIR, Catalog, load_data_dir, read_data_dir
 from .schema import EVIDENCE_LEVELS, REGIONS, TABLES
 
 EXIT_DATA, EXIT_USAGE = 1, 2

@@ -14,7 +14,6 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from .schema import City, Practice, evidence_rank
 from .taxonomy import Taxonomy, ThemeHit
@@ -157,13 +156,11 @@ class PracticeMatcher:
             raise ValueError("field weights must be finite and non-negative")
         return w
 
-    def _field_texts(self, p: Practice) -> dict[str, str]:
-        return {
-            "title": p.title,
-            "summary": p.summary,
-            "challenges": " ; ".join(p.challenges_addressed + p.target_groups),
-            "approach": p.approach,
-        }
+    @staticmethod
+    def _field_text(p: Practice, field: str) -> str:
+        if field == "challenges":
+            return " ; ".join(p.challenges_addressed + p.target_groups)
+        return getattr(p, field)
 
     def fit(self, practices: Sequence[Practice], cities: Sequence[City] = ()) -> "PracticeMatcher":
         practices = [p if isinstance(p, Practice) else Practice.model_validate(p) for p in practices]
@@ -178,7 +175,7 @@ class PracticeMatcher:
             """Token lists of one field, made one practice at a time: the whole catalog's token lists
             are never held at once (at 100k practices that costs hundreds of MB)."""
             for i, p in enumerate(practices):
-                pairs, phrase = analyse_both(self._field_texts(p)[f], langs[i])
+                pairs, phrase = analyse_both(self._field_text(p, f), langs[i])
                 for s, word in pairs:
                     surface.setdefault(s, word)  # first surface form seen, to show stems as words
                 for t, (_, n) in self.taxonomy.detect_tokens(phrase, langs[i]).items():
@@ -245,6 +242,8 @@ class PracticeMatcher:
         self.cities_ = {c.city: c for c in cities}
         self.taxonomy.index_for("fr")  # build both phrase indexes now, not on the first French query
         self.surface_ = surface
+        # English label words per theme, analysed once here rather than on every query.
+        self.label_tokens_ = {t: tuple(analyse(self.taxonomy.label(t, "en"), "en")) for t in self.taxonomy.ids}
         return self
 
     def feature_name(self, j: int) -> tuple[str, str]:
@@ -280,7 +279,7 @@ class PracticeMatcher:
         if self.expand_with_labels:
             # English label words of the detected themes let a French or Arabic statement meet English text.
             for h in q.themes:
-                word_tokens.extend(analyse(self.taxonomy.label(h.theme_id, "en"), "en"))
+                word_tokens.extend(self.label_tokens_.get(h.theme_id, ()))
         if self.use_lexicon and self.taxonomy.lexicon is not None and q.language in ("fr", "ar"):
             # The statement's own French or Arabic words, in English, meet the English practice text.
             word_tokens.extend(self.taxonomy.lexicon.translate(list(q.phrase_tokens), q.language))

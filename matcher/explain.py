@@ -7,14 +7,14 @@ different fields are folded together and shown as the readable word.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .schema import City, Practice
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import PracticeMatcher, Query
+    from .engine import PracticeMatcher
 
 POPULATION_RATIO_NOTE = 10.0
 

@@ -60,7 +60,6 @@ def test_find_practices_shows_cards(text, expect_theme):
     at.text_area(key="statement").input(text)
     submit(at, "Find practices")
     assert not at.exception
-    md = markdown_text(at)
     understood = next(m.value for m in at.markdown if m.value.startswith("**We understood:**"))
     assert expect_theme in understood.replace("\\", "")
     cards = [m.value for m in at.markdown if m.value.startswith("#### ")]

@@ -1,5 +1,4 @@
 """Hardening: every row of docs/RELIABILITY.md, rendering safety, concurrency, durability, sign-in."""
-import json
 import threading
 
 import pytest

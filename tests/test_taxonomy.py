@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from matcher.catalog import DATA_DIR
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "taxonomy.yaml"
 

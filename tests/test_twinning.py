@@ -1,5 +1,4 @@
 """Twinning on small hand-made networks where the right answer is known."""
-import itertools
 
 import pytest
 
