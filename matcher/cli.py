@@ -248,6 +248,8 @@ def cmd_recommend(args) -> int:
         _print_json(_result_rows(resp))
         return 0
     print("we understood: " + (", ".join(h.label for h in resp.understood) or "no known theme"))
+    if resp.also_considered:
+        print("also leaning towards (weighed less): " + ", ".join(h.label for h in resp.also_considered))
     if resp.truncated:
         print("(the statement was long and was cut to its first 20,000 characters)")
     if not resp.results:

@@ -84,6 +84,8 @@ class Query:
     surface: Mapping[str, str]
     themes: tuple[ThemeHit, ...]
     phrase_tokens: tuple[str, ...] = ()
+    # Themes the statement's words lean towards without naming them: (theme id, affinity), weaker than `themes`.
+    soft_themes: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -118,6 +120,7 @@ class RecommendResponse:
     truncated: bool = False
     message: str = ""
     per_challenge_themes: list[list[str]] = field(default_factory=list)
+    also_considered: list[ThemeHit] = field(default_factory=list)
 
 
 class PracticeMatcher:
@@ -134,6 +137,9 @@ class PracticeMatcher:
         expand_with_labels: bool = True,
         use_lexicon: bool = True,
         min_df: int = 1,
+        soft_theme_weight: float = 0.4,
+        soft_theme_threshold: float = 0.1,
+        soft_theme_top: int = 2,
     ):
         self.taxonomy = taxonomy
         self.field_weights = field_weights
@@ -144,6 +150,9 @@ class PracticeMatcher:
         self.expand_with_labels = expand_with_labels
         self.use_lexicon = use_lexicon
         self.min_df = min_df
+        self.soft_theme_weight = soft_theme_weight
+        self.soft_theme_threshold = soft_theme_threshold
+        self.soft_theme_top = soft_theme_top
 
     # ---- fitting -------------------------------------------------------------------------
     def _weights(self) -> dict[str, float]:
@@ -271,18 +280,34 @@ class PracticeMatcher:
             (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n) for t, (ph, n) in found.items()),
             key=lambda h: (-h.count, order.get(h.theme_id, 99)),
         )
-        return Query(text, lang, tokens, surface, tuple(hits), tuple(phrase_tokens))
+        return Query(text, lang, tokens, surface, tuple(hits), tuple(phrase_tokens), self._soft_themes(tokens, phrase_tokens, lang, found))
+
+    def _translated(self, phrase_tokens: Sequence[str], lang: str) -> list[str]:
+        """English stems of a French or Arabic statement's words (empty for English or without a lexicon)."""
+        if self.use_lexicon and self.taxonomy.lexicon is not None and lang in ("fr", "ar"):
+            return self.taxonomy.lexicon.translate(list(phrase_tokens), lang)
+        return []
+
+    def _soft_themes(self, tokens, phrase_tokens, lang: str, found: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+        """The few themes, not already detected by a phrase, whose word profile is closest to the statement."""
+        if self.soft_theme_weight <= 0 or self.soft_theme_top <= 0 or not tokens:
+            return ()
+        affinity = self.taxonomy.affinity([*tokens, *self._translated(phrase_tokens, lang)], lang)
+        ids = self.taxonomy.ids
+        best = np.argsort(-affinity, kind="stable")[: self.soft_theme_top]
+        return tuple((ids[j], float(affinity[j])) for j in best if affinity[j] > self.soft_theme_threshold and ids[j] not in found)
 
     def _query_vector(self, q: Query) -> sp.csr_matrix:
         theme_tokens = [THEME_PREFIX + h.theme_id for h in q.themes for _ in range(h.count)]
+        # A soft theme weighs in with a fraction of a mention (tf = weight x affinity, before idf).
+        soft_tf = {THEME_PREFIX + t: self.soft_theme_weight * a for t, a in q.soft_themes}
         word_tokens = list(q.tokens)
         if self.expand_with_labels:
             # English label words of the detected themes let a French or Arabic statement meet English text.
             for h in q.themes:
                 word_tokens.extend(self.label_tokens_.get(h.theme_id, ()))
-        if self.use_lexicon and self.taxonomy.lexicon is not None and q.language in ("fr", "ar"):
-            # The statement's own French or Arabic words, in English, meet the English practice text.
-            word_tokens.extend(self.taxonomy.lexicon.translate(list(q.phrase_tokens), q.language))
+        # The statement's own French or Arabic words, in English, meet the English practice text.
+        word_tokens.extend(self._translated(q.phrase_tokens, q.language))
         # Same arithmetic as TfidfVectorizer.transform (sublinear tf x idf, L2 per block), without its
         # per-call validation overhead: a query touches a few dozen features.
         indices: list[int] = []
@@ -297,11 +322,16 @@ class PracticeMatcher:
                 j = vocab.get(term)
                 if j is not None:
                     counts[j] = counts.get(j, 0) + 1
-            if not counts:
+            weights = {j: ((math.log(c) + 1.0) if self.sublinear_tf else float(c)) for j, c in counts.items()}
+            if f == "themes":
+                for term, tf_soft in soft_tf.items():
+                    j = vocab.get(term)
+                    if j is not None and j not in weights:
+                        weights[j] = tf_soft
+            if not weights:
                 continue
-            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            vals = ((np.log(tf) + 1.0) if self.sublinear_tf else tf) * idf[cols]
+            cols = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+            vals = np.fromiter(weights.values(), dtype=np.float64, count=len(weights)) * idf[cols]
             vals *= w / np.linalg.norm(vals)
             indices.extend((cols + offset).tolist())
             values.extend(vals.tolist())
@@ -450,6 +480,7 @@ class PracticeMatcher:
             results=results,
             language=whole.language,
             understood=list(whole.themes),
+            also_considered=[ThemeHit(t, self.taxonomy.label(t, whole.language), (), 0) for t, _ in whole.soft_themes],
             challenges=segments,
             truncated=truncated,
             message=message,

@@ -83,7 +83,8 @@ def explain(matcher, doc_index, whole, q_whole, d_whole, seg_queries, q_segs, d_
         folded[readable(matcher, name, surface)] += c
     terms = sorted(folded.items(), key=lambda kv: (-kv[1], kv[0]))
     top_terms = [{"term": t, "contribution": round(c, 6)} for t, c in terms[:top_n] if c > 0]
-    query_themes = {h.theme_id for h in (seg_queries[seg].themes if split else whole.themes)} | {h.theme_id for h in whole.themes}
+    queries = [seg_queries[seg], whole] if split else [whole]
+    query_themes = {h.theme_id for q in queries for h in q.themes} | {t for q in queries for t, _ in q.soft_themes}
     matched = [t for t in p.themes if t in query_themes]
     return Recommendation(
         practice_id=p.id,

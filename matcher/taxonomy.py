@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import Lexicon
 from .text import analyse, detect_language, is_arabic
@@ -150,6 +152,39 @@ class Taxonomy:
         order = {tid: k for k, tid in enumerate(self.ids)}
         hits.sort(key=lambda h: (-h.count, order[h.theme_id]))
         return hits
+
+    def _profile_docs(self, lang: str) -> list[list[str]]:
+        """One bag of stems per theme: its labels and synonyms in `lang` plus the English ones (a French or
+        Arabic statement also carries English words through the lexicon)."""
+        docs = []
+        for theme in self.themes:
+            bag: list[str] = []
+            for src in {lang, "en"}:
+                words = [theme.label.get(src, "")] + list(theme.synonyms.get(src) or [])
+                for w in words:
+                    if w:
+                        bag.extend(analyse(w, "ar" if is_arabic(w) else src))
+            docs.append(bag)
+        return docs
+
+    @cached_property
+    def _profiles(self) -> dict[str, tuple[TfidfVectorizer, object]]:
+        out = {}
+        for lang in ("en", "fr", "ar"):
+            vec = TfidfVectorizer(analyzer=list, sublinear_tf=True)  # `list`: tokens are already analysed; pickles
+            out[lang] = (vec, vec.fit_transform(self._profile_docs(lang)))
+        return out
+
+    def affinity(self, stems: list[str], lang: str) -> np.ndarray:
+        """Cosine of a statement's stems with each theme's word profile, in `ids` order.
+
+        Phrase detection needs a synonym's words in order; this softer signal still sees a theme when an
+        official words it differently ("les jeunes décrochent" shares "décroch" with "décrochage scolaire")."""
+        vec, profiles = self._profiles.get(lang) or self._profiles["en"]
+        q = vec.transform([stems])
+        if q.nnz == 0:
+            return np.zeros(len(self.themes))
+        return np.asarray((profiles @ q.T).todense()).ravel()
 
     def suggest(self, text: str, k: int = 5) -> list[ThemeHit]:
         """Themes proposed for a new practice's text (the catalog editor shows these)."""

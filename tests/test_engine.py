@@ -11,6 +11,7 @@ from matcher.text import analyse
 
 EN = "Young people in poor neighbourhoods drop out of school and cannot find jobs."
 FR = "Les jeunes des quartiers défavorisés décrochent de l'école et ne trouvent pas d'emploi."
+SOFT = "A few local associations do great work with young people, but we have no proper way to fund them."
 AR = "يعاني الشباب في الأحياء المهمشة من الانقطاع المدرسي والبطالة."
 
 
@@ -58,7 +59,7 @@ def test_matches_plain_tfidf_reference_when_reduced_to_it(shipped):
         assert np.allclose(m.score(q), expected, atol=1e-9)
 
 
-@pytest.mark.parametrize("text", [EN, FR, AR, "Youth unemployment.\nHate speech online.\nRefugees arrive."])
+@pytest.mark.parametrize("text", [EN, FR, AR, "Youth unemployment.\nHate speech online.\nRefugees arrive.", SOFT])
 def test_contributions_sum_to_score(matcher, text):
     resp = matcher.recommend(text, k=5)
     assert resp.results
@@ -145,3 +146,30 @@ def test_fit_notes_for_sharply_different_context(matcher, shipped):
     resp = matcher.recommend("migrants refugees integration", k=20, asking_city=small)
     notes = [n for r in resp.results for n in r.fit_notes]
     assert any(n.startswith("Scale:") for n in notes)
+
+
+
+def test_soft_themes_weigh_less_than_named_themes(shipped):
+    m = PracticeMatcher(shipped.taxonomy, soft_theme_threshold=0.0).fit(shipped.practices)
+    q = m.analyse_query(SOFT)
+    named = {h.theme_id for h in q.themes}
+    assert named and q.soft_themes
+    assert not named & {t for t, _ in q.soft_themes}
+    vec = m._query_vector(q)
+    offset, vocab, idf = m.block_offsets_["themes"], m.vectorizers_["themes"].vocabulary_, m.idf_["themes"]
+    tf = {}  # weight before idf, per theme column
+    for j, v in zip(vec.indices.tolist(), vec.data.tolist()):
+        if offset <= j < offset + len(vocab):
+            tf[m.feature_terms_["themes"][j - offset].removeprefix("theme:")] = v / idf[j - offset]
+    weakest_named = min(tf[t] for t in named if t in tf)
+    assert all(tf[t] < weakest_named for t, _ in q.soft_themes)
+    resp = m.recommend(SOFT, k=5)
+    assert [h.theme_id for h in resp.also_considered] == [t for t, _ in q.soft_themes]
+
+
+def test_soft_themes_can_be_turned_off(shipped):
+    m = PracticeMatcher(shipped.taxonomy, soft_theme_weight=0.0).fit(shipped.practices)
+    assert m.analyse_query(SOFT).soft_themes == ()
+    assert m.recommend(SOFT, k=5).also_considered == []
+    on = PracticeMatcher(shipped.taxonomy, soft_theme_threshold=0.0).fit(shipped.practices)
+    assert not np.allclose(m.score(SOFT), on.score(SOFT))

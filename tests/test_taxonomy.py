@@ -1,8 +1,12 @@
 """The shipped taxonomy keeps every seed id; detection works in English, French and Arabic."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+
+from matcher.taxonomy import Taxonomy
+from matcher.text import analyse
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "taxonomy.yaml"
@@ -55,3 +59,19 @@ def test_suggest_for_new_practice_text(taxonomy):
 
 def test_nearest_ids(taxonomy):
     assert taxonomy.nearest_ids("school-violence") [0] == "school-violence-dropout"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+def test_affinity_puts_each_theme_first_for_its_own_label(lang):
+    """The soft theme signal: a theme's own label, in any of the three languages, is closest to that theme."""
+    tax = Taxonomy.load()
+    for theme in tax.themes:
+        affinity = tax.affinity(analyse(theme.label[lang], lang), lang)
+        assert affinity.shape == (len(tax.ids),)
+        assert tax.ids[int(np.argmax(affinity))] == theme.id, theme.id
+
+
+def test_affinity_of_nothing_is_zero():
+    tax = Taxonomy.load()
+    assert not tax.affinity([], "fr").any()
+    assert not tax.affinity(["zzzunknownzzz"], "en").any()

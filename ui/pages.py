@@ -97,6 +97,8 @@ def find_practices() -> None:
         st.markdown("**We understood:** " + chips)
     else:
         st.markdown("**We understood:** no known theme; matching on your words only.")
+    if resp.also_considered:
+        st.caption("Your words also lean towards: " + ", ".join(safe_md(h.label) for h in resp.also_considered) + " (weighed less).")
     if not resp.results:
         st.warning("No practice matches this statement with these filters.")
         _suggest_themes(catalog)
