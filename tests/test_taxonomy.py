@@ -75,3 +75,13 @@ def test_affinity_of_nothing_is_zero():
     tax = Taxonomy.load()
     assert not tax.affinity([], "fr").any()
     assert not tax.affinity(["zzzunknownzzz"], "en").any()
+
+
+def test_affinity_equals_tfidf_cosine_reference():
+    """The hand-rolled query vector matches TfidfVectorizer.transform's cosine with each profile."""
+    tax = Taxonomy.load()
+    stems = analyse("Les jeunes décrochent du collège, les jeunes traînent et le trafic recrute.", "fr")
+    vec, profiles = tax._profiles["fr"]
+    expected = (profiles @ vec.transform([stems]).T).toarray().ravel()
+    assert np.allclose(tax.affinity(stems, "fr"), expected, atol=1e-12)
+    assert expected.max() > 0
