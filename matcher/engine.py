@@ -298,8 +298,9 @@ class PracticeMatcher:
         return tuple((ids[j], float(affinity[j])) for j in best if affinity[j] > self.soft_theme_threshold and ids[j] not in found)
 
     def _query_vector(self, q: Query) -> sp.csr_matrix:
-        theme_tokens = [THEME_PREFIX + h.theme_id for h in q.themes for _ in range(h.count)]
-        # A soft theme weighs in with a fraction of a mention (tf = weight x affinity, before idf).
+        # Theme term frequencies: (1 + log mentions) for a named theme; a soft theme weighs in with a fraction
+        # of a mention (weight x affinity) and meets only the practices' tags.
+        named_tf = {THEME_PREFIX + h.theme_id: (1.0 + math.log(h.count)) if self.sublinear_tf else float(h.count) for h in q.themes if h.count > 0}
         soft_tf = {THEME_PREFIX + t: self.soft_theme_weight * a for t, a in q.soft_themes}
         word_tokens = list(q.tokens)
         if self.expand_with_labels:
@@ -317,17 +318,19 @@ class PracticeMatcher:
                 continue
             vec = self.vectorizers_[f]
             vocab, idf, offset = vec.vocabulary_, self.idf_[f], self.block_offsets_[f]
-            counts: dict[int, int] = {}
-            for term in vec.analyzer(word_tokens if f in TEXT_FIELDS else theme_tokens):
-                j = vocab.get(term)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            weights = {j: ((math.log(c) + 1.0) if self.sublinear_tf else float(c)) for j, c in counts.items()}
-            if f == "themes":
-                for term, tf_soft in soft_tf.items():
+            weights: dict[int, float] = {}
+            if f in TEXT_FIELDS:
+                counts: dict[int, int] = {}
+                for term in vec.analyzer(word_tokens):
                     j = vocab.get(term)
-                    if j is not None and j not in weights:
-                        weights[j] = tf_soft
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+                weights = {j: ((math.log(c) + 1.0) if self.sublinear_tf else float(c)) for j, c in counts.items()}
+            else:
+                for term, tf in [*(soft_tf.items() if f == "themes" else ()), *named_tf.items()]:
+                    j = vocab.get(term)
+                    if j is not None:
+                        weights[j] = tf
             if not weights:
                 continue
             cols = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))

@@ -126,6 +126,30 @@ def detect_language(text: str) -> str:
     return "fr" if fr > en else "en"
 
 
+# US spellings folded to the British ones the catalog mostly uses, before stemming: Snowball keeps
+# "radicalized" (radic) and "radicalised" (radicalis) apart, and "neighbor" apart from "neighbour".
+_IZE_RE = re.compile(r"^(\w{3,})iz(e|ed|es|ing|ation|ations|er|ers)$")
+_US_UK = {
+    "neighbor": "neighbour", "neighbors": "neighbours", "neighborhood": "neighbourhood", "neighborhoods": "neighbourhoods",
+    "behavior": "behaviour", "behaviors": "behaviours", "behavioral": "behavioural", "labor": "labour",
+    "rumor": "rumour", "rumors": "rumours", "center": "centre", "centers": "centres", "program": "programme",
+    "programs": "programmes", "defense": "defence", "offense": "offence", "offenses": "offences",
+    "counselor": "counsellor", "counselors": "counsellors", "counseling": "counselling", "color": "colour",
+    "honor": "honour", "favor": "favour", "analyze": "analyse", "analyzed": "analysed", "analyzing": "analysing",
+    "catalog": "catalogue", "dialog": "dialogue", "enroll": "enrol", "enrollment": "enrolment", "fulfill": "fulfil",
+    "traveling": "travelling", "modeling": "modelling", "license": "licence", "skeptical": "sceptical",
+    "theater": "theatre", "theaters": "theatres", "mom": "mum", "moms": "mums",
+}
+
+
+def british_spelling(token: str) -> str:
+    """An English token in British spelling (organize -> organise, neighbor -> neighbour)."""
+    if token in _US_UK:
+        return _US_UK[token]
+    m = _IZE_RE.match(token)
+    return f"{m.group(1)}is{m.group(2)}" if m else token
+
+
 @lru_cache(maxsize=3)
 def _stemmer(lang: str):
     return snowballstemmer.stemmer(_STEMMER_NAMES[lang])
@@ -142,7 +166,11 @@ def stem(token: str, lang: str) -> str:
         if len(stemmed) > 3 and stemmed.endswith("ه"):  # a ta marbuta typed as ha survives the stemmer
             stemmed = stemmed[:-1]
         return stemmed
-    return strip_accents(_stemmer(lang if lang in ("en", "fr") else "en").stemWord(token))
+    if lang not in ("en", "fr"):
+        lang = "en"
+    if lang == "en":
+        token = british_spelling(token)
+    return strip_accents(_stemmer(lang).stemWord(token))
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Each normalisation rule, stemming per language, language identification, challenge splitting."""
 import pytest
 
-from matcher.text import analyse, clean, detect_language, normalise, normalise_arabic, split_challenges, stem, tokenize
+from matcher.text import analyse, british_spelling, clean, detect_language, normalise, normalise_arabic, split_challenges, stem, tokenize
 
 
 def test_nfkc_and_casefold():
@@ -73,3 +73,16 @@ def test_split_challenges_bullets_and_sentences():
     parts = split_challenges("- Youth unemployment is high\n- School dropout is rising. Refugees arrive in large numbers!")
     assert parts == ["Youth unemployment is high", "School dropout is rising.", "Refugees arrive in large numbers!"]
     assert split_challenges("Young people leave school.") == ["Young people leave school."]
+
+
+@pytest.mark.parametrize(
+    "us, uk",
+    [("radicalization", "radicalisation"), ("radicalized", "radicalised"), ("polarizing", "polarising"), ("neighborhoods", "neighbourhoods"), ("rumors", "rumours"), ("program", "programme"), ("behavior", "behaviour")],
+)
+def test_us_and_british_spellings_stem_alike(us, uk):
+    assert stem(us, "en") == stem(uk, "en")
+
+
+@pytest.mark.parametrize("word", ["size", "prize", "citizen", "seize"])
+def test_words_that_merely_contain_iz_are_left_alone(word):
+    assert british_spelling(word) == word
