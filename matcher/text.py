@@ -28,8 +28,10 @@ _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي"})
 # Content words that the packaged stop lists contain but that carry meaning in our domain.
 _KEEP = {
     "en": {"system", "part", "fire", "bill", "show", "interest", "move", "found"},
-    "fr": {"aide", "aides", "travail", "femme", "femmes", "jeune", "jeunes", "politique", "état", "sujet", "ville"},
-    "ar": {"اعادة", "إعادة", "اطار", "إطار", "الاول", "العالم", "حول", "ضد", "دون"},
+    "fr": {"aide", "aides", "travail", "femme", "femmes", "jeune", "jeunes", "politique", "état", "sujet", "ville",
+           "force", "forces", "parole", "paroles", "valeur", "valeurs", "dehors"},
+    # The packaged Arabic list is a newswire one: visit, force, meeting and "self-" carry meaning here.
+    "ar": {"اعادة", "إعادة", "اطار", "إطار", "الاول", "العالم", "حول", "ضد", "دون", "زيارة", "قوة", "لقاء", "الذاتي"},
 }
 _EXTRA_STOP = {
     "en": {"also", "city", "cities", "need", "needs", "want", "like", "many", "lot", "lots", "us", "our", "we"},
@@ -39,7 +41,12 @@ _EXTRA_STOP = {
 
 
 # Words too common to rank on, but that keep theme phrases specific ("city network", "former extremists").
-_PHRASE_WORDS = {"city", "cities", "ville", "villes", "commune", "communes", "former", "together", "mdina"}
+# Qualifiers too ("nouveau maire", "sans emploi", "no jobs", "عدم الثقة"): without them a phrase collapses to
+# one common word ("maire") and fires on every statement that has it.
+_PHRASE_WORDS = {
+    "city", "cities", "ville", "villes", "commune", "communes", "former", "together", "mdina",
+    "nouveau", "nouveaux", "nouvelle", "nouvelles", "après", "sans", "no", "بعد", "عدم", "غير",
+}
 
 
 def _control_table() -> dict[int, str | None]:

@@ -85,3 +85,11 @@ def test_affinity_equals_tfidf_cosine_reference():
     expected = (profiles @ vec.transform([stems]).T).toarray().ravel()
     assert np.allclose(tax.affinity(stems, "fr"), expected, atol=1e-12)
     assert expected.max() > 0
+
+
+def test_qualified_phrases_do_not_collapse_to_one_common_word(taxonomy):
+    """ "nouveau maire" must not fire on any mention of the town hall, nor "forces de l'ordre" on "ordre"."""
+    found = {h.theme_id for h in taxonomy.detect("La mairie publie l'ordre du jour du conseil.", "fr")}
+    assert "sustainability-continuity" not in found
+    assert "community-police-trust" not in found
+    assert "sustainability-continuity" in {h.theme_id for h in taxonomy.detect("Le nouveau maire a tout arrêté.", "fr")}
