@@ -71,6 +71,21 @@ def test_find_practices_shows_cards(text, expect_theme):
         assert any('dir="rtl"' in m.value for m in at.markdown)
 
 
+def test_find_practices_names_the_themes_it_only_leans_towards():
+    from matcher.catalog import load_data_dir
+    from matcher.engine import PracticeMatcher
+
+    text = "A few local associations do great work with young people, but we have no proper way to fund them."
+    catalog, _ = load_data_dir()
+    leaning = PracticeMatcher(catalog.taxonomy).fit(catalog.practices).recommend(text).also_considered
+    assert leaning  # the statement names some themes and only leans towards others
+    at = page("find_practices").run()
+    at.text_area(key="statement").input(text)
+    submit(at, "Find practices")
+    caption = next(c.value for c in at.caption if c.value.startswith("Your words also lean towards"))
+    assert all(h.label in caption.replace("\\", "") for h in leaning)
+
+
 def test_find_practices_example_button_fills_the_form():
     at = page("find_practices").run()
     next(b for b in at.button if b.label == "Français").click().run()
