@@ -29,7 +29,7 @@ _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي"})
 _KEEP = {
     "en": {"system", "part", "fire", "bill", "show", "interest", "move", "found"},
     "fr": {"aide", "aides", "travail", "femme", "femmes", "jeune", "jeunes", "politique", "état", "sujet", "ville",
-           "force", "forces", "parole", "paroles", "valeur", "valeurs", "dehors"},
+           "force", "forces", "parole", "paroles", "valeur", "valeurs", "dehors", "droite"},
     # The packaged Arabic list is a newswire one: visit, force, meeting and "self-" carry meaning here.
     "ar": {"اعادة", "إعادة", "اطار", "إطار", "الاول", "العالم", "حول", "ضد", "دون", "زيارة", "قوة", "لقاء", "الذاتي"},
 }
@@ -41,11 +41,11 @@ _EXTRA_STOP = {
 
 
 # Words too common to rank on, but that keep theme phrases specific ("city network", "former extremists").
-# Qualifiers too ("nouveau maire", "sans emploi", "no jobs", "عدم الثقة"): without them a phrase collapses to
-# one common word ("maire") and fires on every statement that has it.
+# Qualifiers too ("nouveau maire", "sans emploi", "contre-discours", "no jobs", "عدم الثقة"): without them a
+# phrase collapses to one common word ("maire", "discours") and fires on every statement that has it.
 _PHRASE_WORDS = {
     "city", "cities", "ville", "villes", "commune", "communes", "former", "together", "mdina",
-    "nouveau", "nouveaux", "nouvelle", "nouvelles", "après", "sans", "no", "بعد", "عدم", "غير",
+    "nouveau", "nouveaux", "nouvelle", "nouvelles", "après", "sans", "contre", "no", "بعد", "عدم", "غير",
 }
 
 

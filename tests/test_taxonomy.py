@@ -93,3 +93,9 @@ def test_qualified_phrases_do_not_collapse_to_one_common_word(taxonomy):
     assert "sustainability-continuity" not in found
     assert "community-police-trust" not in found
     assert "sustainability-continuity" in {h.theme_id for h in taxonomy.detect("Le nouveau maire a tout arrêté.", "fr")}
+
+
+def test_contre_discours_is_not_any_discours(taxonomy):
+    hate = {h.theme_id for h in taxonomy.detect("Les discours de haine se multiplient sur les réseaux sociaux.", "fr")}
+    assert "hate-speech-online" in hate and "counter-narratives-anti-rumours" not in hate
+    assert "counter-narratives-anti-rumours" in {h.theme_id for h in taxonomy.detect("Il manque des contre-discours crédibles.", "fr")}
