@@ -86,6 +86,8 @@ class Query:
     phrase_tokens: tuple[str, ...] = ()
     # Themes the statement's words lean towards without naming them: (theme id, affinity), weaker than `themes`.
     soft_themes: tuple[tuple[str, float], ...] = ()
+    # Themes named once and only by a group word ("families", "police"): weighed like a soft theme.
+    hints: tuple[ThemeHit, ...] = ()
 
 
 @dataclass
@@ -140,6 +142,7 @@ class PracticeMatcher:
         soft_theme_weight: float = 0.4,
         soft_theme_threshold: float = 0.1,
         soft_theme_top: int = 2,
+        group_word_weight: float = 0.6,
     ):
         self.taxonomy = taxonomy
         self.field_weights = field_weights
@@ -153,6 +156,7 @@ class PracticeMatcher:
         self.soft_theme_weight = soft_theme_weight
         self.soft_theme_threshold = soft_theme_threshold
         self.soft_theme_top = soft_theme_top
+        self.group_word_weight = group_word_weight
 
     # ---- fitting -------------------------------------------------------------------------
     def _weights(self) -> dict[str, float]:
@@ -187,7 +191,7 @@ class PracticeMatcher:
                 pairs, phrase = analyse_both(self._field_text(p, f), langs[i])
                 for s, word in pairs:
                     surface.setdefault(s, word)  # first surface form seen, to show stems as words
-                for t, (_, n) in self.taxonomy.detect_tokens(phrase, langs[i]).items():
+                for t, (_, n, _) in self.taxonomy.detect_tokens(phrase, langs[i]).items():
                     found_themes[i][t] = found_themes[i].get(t, 0) + n
                 yield [s for s, _ in pairs]
 
@@ -277,10 +281,12 @@ class PracticeMatcher:
         found = self.taxonomy.detect_tokens(phrase_tokens, lang)
         order = {tid: k for k, tid in enumerate(self.taxonomy.ids)}
         hits = sorted(
-            (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n) for t, (ph, n) in found.items()),
+            (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n, g) for t, (ph, n, g) in found.items()),
             key=lambda h: (-h.count, order.get(h.theme_id, 99)),
         )
-        return Query(text, lang, tokens, surface, tuple(hits), tuple(phrase_tokens), self._soft_themes(tokens, phrase_tokens, lang, found))
+        named = tuple(h for h in hits if not h.group_only)
+        hints = tuple(h for h in hits if h.group_only)
+        return Query(text, lang, tokens, surface, named, tuple(phrase_tokens), self._soft_themes(tokens, phrase_tokens, lang, found), hints)
 
     def _translated(self, phrase_tokens: Sequence[str], lang: str) -> list[str]:
         """English stems of a French or Arabic statement's words (empty for English or without a lexicon)."""
@@ -299,9 +305,10 @@ class PracticeMatcher:
 
     def _query_vector(self, q: Query) -> sp.csr_matrix:
         # Theme term frequencies: (1 + log mentions) for a named theme; a soft theme weighs in with a fraction
-        # of a mention (weight x affinity) and meets only the practices' tags.
+        # of a mention (weight x affinity), a group-word hint with `group_word_weight`; both meet only the tags.
         named_tf = {THEME_PREFIX + h.theme_id: (1.0 + math.log(h.count)) if self.sublinear_tf else float(h.count) for h in q.themes if h.count > 0}
         soft_tf = {THEME_PREFIX + t: self.soft_theme_weight * a for t, a in q.soft_themes}
+        soft_tf.update({THEME_PREFIX + h.theme_id: self.group_word_weight for h in q.hints})
         word_tokens = list(q.tokens)
         if self.expand_with_labels:
             # English label words of the detected themes let a French or Arabic statement meet English text.
@@ -483,7 +490,7 @@ class PracticeMatcher:
             results=results,
             language=whole.language,
             understood=list(whole.themes),
-            also_considered=[ThemeHit(t, self.taxonomy.label(t, whole.language), (), 0) for t, _ in whole.soft_themes],
+            also_considered=[*whole.hints, *(ThemeHit(t, self.taxonomy.label(t, whole.language), (), 0) for t, _ in whole.soft_themes)],
             challenges=segments,
             truncated=truncated,
             message=message,

@@ -84,7 +84,7 @@ def explain(matcher, doc_index, whole, q_whole, d_whole, seg_queries, q_segs, d_
     terms = sorted(folded.items(), key=lambda kv: (-kv[1], kv[0]))
     top_terms = [{"term": t, "contribution": round(c, 6)} for t, c in terms[:top_n] if c > 0]
     queries = [seg_queries[seg], whole] if split else [whole]
-    query_themes = {h.theme_id for q in queries for h in q.themes} | {t for q in queries for t, _ in q.soft_themes}
+    query_themes = {h.theme_id for q in queries for h in (*q.themes, *q.hints)} | {t for q in queries for t, _ in q.soft_themes}
     matched = [t for t in p.themes if t in query_themes]
     return Recommendation(
         practice_id=p.id,

@@ -27,15 +27,20 @@ class Theme:
     definition: str
     label: dict[str, str]
     synonyms: dict[str, list[str]] = field(default_factory=dict)
+    # Words naming who is concerned (families, youth, police) rather than the problem: alone they only hint.
+    groups: dict[str, list[str]] = field(default_factory=dict)
 
     def label_in(self, lang: str) -> str:
         return self.label.get(lang) or self.label.get("en") or self.id
 
     def phrases(self) -> list[str]:
         out = [v for v in self.label.values() if v]
-        for words in self.synonyms.values():
+        for words in [*self.synonyms.values(), *self.groups.values()]:
             out.extend(w for w in words or [] if w)
         return out
+
+    def group_phrases(self) -> list[str]:
+        return [w for words in self.groups.values() for w in words or [] if w]
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class ThemeHit:
     label: str
     phrases: tuple[str, ...]
     count: int
+    group_only: bool = False  # named only once, and only by a group word ("families"): a hint, not a topic
 
 
 class Taxonomy:
@@ -68,6 +74,7 @@ class Taxonomy:
                     definition=str(t.get("definition", "")),
                     label={k: str(v) for k, v in (t.get("label") or {}).items()},
                     synonyms={k: [str(s) for s in (v or [])] for k, v in (t.get("synonyms") or {}).items()},
+                    groups={k: [str(s) for s in (v or [])] for k, v in (t.get("groups") or {}).items()},
                 )
             )
         lexicon_path = Path(path).with_name("lexicon.yaml")
@@ -88,17 +95,22 @@ class Taxonomy:
             close = [i for i in self.ids if any(part and part in i for part in wrong.split("-") if len(part) > 3)][:n]
         return close
 
-    def _build_index(self, latin_lang: str) -> dict[str, list[tuple[str, tuple[str, ...], str, frozenset[str]]]]:
-        """First stem -> (theme id, phrase stems, phrase, set of the other stems)."""
-        index: dict[str, list[tuple[str, tuple[str, ...], str, frozenset[str]]]] = {}
+    def _build_index(self, latin_lang: str) -> dict[str, list[tuple[str, tuple[str, ...], str, frozenset[str], bool]]]:
+        """First stem -> (theme id, phrase stems, phrase, set of the other stems, is a group word)."""
+        index: dict[str, list[tuple[str, tuple[str, ...], str, frozenset[str], bool]]] = {}
         seen = set()
+
+        def seq_of(phrase: str) -> tuple[str, ...]:
+            return tuple(analyse(phrase, "ar" if is_arabic(phrase) else latin_lang, phrases=True))
+
         for theme in self.themes:
+            groups = {seq_of(g) for g in theme.group_phrases()}
             for phrase in theme.phrases():
-                seq = tuple(analyse(phrase, "ar" if is_arabic(phrase) else latin_lang, phrases=True))
+                seq = seq_of(phrase)
                 if not seq or (theme.id, seq) in seen:
                     continue
                 seen.add((theme.id, seq))
-                index.setdefault(seq[0], []).append((theme.id, seq, phrase, frozenset(seq[1:])))
+                index.setdefault(seq[0], []).append((theme.id, seq, phrase, frozenset(seq[1:]), seq in groups))
         return index
 
     @cached_property
@@ -122,8 +134,9 @@ class Taxonomy:
             pos += 1
         return j == len(seq)
 
-    def detect_tokens(self, tokens: list[str], lang: str) -> dict[str, tuple[list[str], int]]:
-        """Theme id -> (synonym phrases found, number of distinct start positions) in analysed tokens.
+    def detect_tokens(self, tokens: list[str], lang: str) -> dict[str, tuple[list[str], int, bool]]:
+        """Theme id -> (synonym phrases found, number of distinct start positions, named only once by a group
+        word) in analysed tokens.
 
         Each distinct token's phrases are checked once; a multi-word phrase only when all its words occur.
         """
@@ -132,26 +145,27 @@ class Taxonomy:
         for i, tok in enumerate(tokens):
             positions.setdefault(tok, []).append(i)
         present = positions.keys()
-        found: dict[str, tuple[list[str], set[int]]] = {}
+        found: dict[str, tuple[list[str], set[int], list[bool]]] = {}
         for tok, where in positions.items():
-            for theme_id, seq, phrase, rest in index.get(tok, ()):
+            for theme_id, seq, phrase, rest, is_group in index.get(tok, ()):
                 if rest and not rest <= present:
                     continue
                 starts = where if not rest else [i for i in where if self._in_window(tokens, i, seq)]
                 if starts:
-                    phrases, hit = found.setdefault(theme_id, ([], set()))
+                    phrases, hit, only_groups = found.setdefault(theme_id, ([], set(), [True]))
                     if phrase not in phrases:
                         phrases.append(phrase)
                     hit.update(starts)
-        return {tid: (phrases, len(starts)) for tid, (phrases, starts) in found.items()}
+                    only_groups[0] = only_groups[0] and is_group
+        return {tid: (phrases, len(starts), only[0] and len(starts) < 2) for tid, (phrases, starts, only) in found.items()}
 
     def detect(self, text: str, lang: str | None = None, ui_lang: str | None = None) -> list[ThemeHit]:
         """Themes found in a text, most mentioned first, each with the phrases that triggered it."""
         lang = lang or detect_language(text)
         found = self.detect_tokens(analyse(text, lang, phrases=True), lang)
-        hits = [ThemeHit(tid, self.label(tid, ui_lang or lang), tuple(ph), n) for tid, (ph, n) in found.items()]
+        hits = [ThemeHit(tid, self.label(tid, ui_lang or lang), tuple(ph), n, g) for tid, (ph, n, g) in found.items()]
         order = {tid: k for k, tid in enumerate(self.ids)}
-        hits.sort(key=lambda h: (-h.count, order[h.theme_id]))
+        hits.sort(key=lambda h: (h.group_only, -h.count, order[h.theme_id]))
         return hits
 
     def _profile_docs(self, lang: str) -> list[list[str]]:

@@ -99,3 +99,12 @@ def test_contre_discours_is_not_any_discours(taxonomy):
     hate = {h.theme_id for h in taxonomy.detect("Les discours de haine se multiplient sur les réseaux sociaux.", "fr")}
     assert "hate-speech-online" in hate and "counter-narratives-anti-rumours" not in hate
     assert "counter-narratives-anti-rumours" in {h.theme_id for h in taxonomy.detect("Il manque des contre-discours crédibles.", "fr")}
+
+
+def test_group_words_mentioned_once_are_flagged_as_hints(taxonomy):
+    once = {h.theme_id: h for h in taxonomy.detect("Les familles du quartier manquent de tout.", "fr")}
+    assert once["family-support-helpline"].group_only
+    twice = {h.theme_id: h for h in taxonomy.detect("Les familles s'inquiètent ; certaines familles partent.", "fr")}
+    assert not twice["family-support-helpline"].group_only
+    phrase = {h.theme_id: h for h in taxonomy.detect("Les familles n'ont aucune ligne d'écoute.", "fr")}
+    assert not phrase["family-support-helpline"].group_only
