@@ -135,7 +135,7 @@ class PracticeMatcher:
         ngram_range: tuple[int, int] = (1, 2),
         ngram_fields: tuple[str, ...] = ("title", "challenges"),
         sublinear_tf: bool = True,
-        whole_weight: float = 0.5,
+        whole_weight: float = 0.8,
         expand_with_labels: bool = True,
         use_lexicon: bool = True,
         min_df: int = 1,
