@@ -253,7 +253,11 @@ class PracticeMatcher:
             (np.ones(len(rows)), ([r for r, _ in rows], [c for _, c in rows])), shape=(len(practices), len(self.theme_index_))
         )
         self.cities_ = {c.city: c for c in cities}
-        self.taxonomy.index_for("fr")  # build both phrase indexes now, not on the first French query
+        # Build the phrase indexes, theme profiles and lexicon now, not on the first French or Arabic query.
+        self.taxonomy.index_for("fr")
+        self.taxonomy.affinity([], "en")
+        if self.use_lexicon and self.taxonomy.lexicon is not None:
+            self.taxonomy.lexicon.translate([], "fr")
         self.surface_ = surface
         # English label words per theme, analysed once here rather than on every query.
         self.label_tokens_ = {t: tuple(analyse(self.taxonomy.label(t, "en"), "en")) for t in self.taxonomy.ids}
