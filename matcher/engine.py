@@ -88,6 +88,8 @@ class Query:
     soft_themes: tuple[tuple[str, float], ...] = ()
     # Themes named once and only by a group word ("families", "police"): weighed like a soft theme.
     hints: tuple[ThemeHit, ...] = ()
+    # English stems of a French or Arabic statement's words, through the lexicon.
+    translated: tuple[str, ...] = ()
 
 
 @dataclass
@@ -167,6 +169,14 @@ class PracticeMatcher:
             raise ValueError(f"unknown field weight(s): {', '.join(sorted(unknown))}")
         if any(v < 0 or not math.isfinite(v) for v in w.values()):
             raise ValueError("field weights must be finite and non-negative")
+        for name in ("whole_weight", "soft_theme_weight", "soft_theme_threshold", "group_word_weight"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ValueError(f"{name} must be a finite, non-negative number (got {v!r})")
+        if self.whole_weight > 1:
+            raise ValueError(f"whole_weight must be between 0 and 1 (got {self.whole_weight!r})")
+        if not isinstance(self.soft_theme_top, int) or self.soft_theme_top < 0:
+            raise ValueError(f"soft_theme_top must be a non-negative integer (got {self.soft_theme_top!r})")
         return w
 
     @staticmethod
@@ -290,7 +300,9 @@ class PracticeMatcher:
         )
         named = tuple(h for h in hits if not h.group_only)
         hints = tuple(h for h in hits if h.group_only)
-        return Query(text, lang, tokens, surface, named, tuple(phrase_tokens), self._soft_themes(tokens, phrase_tokens, lang, found), hints)
+        translated = tuple(self._translated(phrase_tokens, lang))
+        soft = self._soft_themes([*tokens, *translated], lang, found)
+        return Query(text, lang, tokens, surface, named, tuple(phrase_tokens), soft, hints, translated)
 
     def _translated(self, phrase_tokens: Sequence[str], lang: str) -> list[str]:
         """English stems of a French or Arabic statement's words (empty for English or without a lexicon)."""
@@ -298,11 +310,11 @@ class PracticeMatcher:
             return self.taxonomy.lexicon.translate(list(phrase_tokens), lang)
         return []
 
-    def _soft_themes(self, tokens, phrase_tokens, lang: str, found: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
+    def _soft_themes(self, stems: Sequence[str], lang: str, found: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
         """The few themes, not already detected by a phrase, whose word profile is closest to the statement."""
-        if self.soft_theme_weight <= 0 or self.soft_theme_top <= 0 or not tokens:
+        if self.soft_theme_weight <= 0 or self.soft_theme_top <= 0 or not stems:
             return ()
-        affinity = self.taxonomy.affinity([*tokens, *self._translated(phrase_tokens, lang)], lang)
+        affinity = self.taxonomy.affinity(list(stems), lang)
         ids = self.taxonomy.ids
         best = np.argsort(-affinity, kind="stable")[: self.soft_theme_top]
         return tuple((ids[j], float(affinity[j])) for j in best if affinity[j] > self.soft_theme_threshold and ids[j] not in found)
@@ -319,7 +331,7 @@ class PracticeMatcher:
             for h in q.themes:
                 word_tokens.extend(self.label_tokens_.get(h.theme_id, ()))
         # The statement's own French or Arabic words, in English, meet the English practice text.
-        word_tokens.extend(self._translated(q.phrase_tokens, q.language))
+        word_tokens.extend(q.translated)
         # Same arithmetic as TfidfVectorizer.transform (sublinear tf x idf, L2 per block), without its
         # per-call validation overhead: a query touches a few dozen features.
         indices: list[int] = []

@@ -34,6 +34,9 @@ def test_fit_validates_input(shipped):
         PracticeMatcher(shipped.taxonomy, field_weights={"colour": 1}).fit(shipped.practices)
     with pytest.raises(RuntimeError, match="not fitted"):
         PracticeMatcher(shipped.taxonomy).recommend("jobs")
+    for bad in ({"soft_theme_weight": -1}, {"group_word_weight": float("nan")}, {"whole_weight": 1.5}, {"soft_theme_top": 1.5}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            PracticeMatcher(shipped.taxonomy, **bad).fit(shipped.practices)
 
 
 def test_refit_builds_a_new_model_and_leaves_the_old_one_alone(shipped, matcher):
