@@ -272,12 +272,13 @@ def cmd_themes(args) -> int:
         raise CliError("the text is empty")
     tax = Taxonomy.load(DATA_DIR / "taxonomy.yaml")
     hits = tax.detect(args.text)
-    rows = [{"theme": h.theme_id, "label": h.label, "phrases": list(h.phrases), "count": h.count} for h in hits]
+    # hint: named once, and only by a group word ("families"): the matcher weighs it less.
+    rows = [{"theme": h.theme_id, "label": h.label, "phrases": list(h.phrases), "count": h.count, "hint": h.group_only} for h in hits]
     if args.json:
         _print_json(rows)
     else:
         for r in rows:
-            print(f"{r['theme']:<36}{', '.join(r['phrases'])}")
+            print(f"{r['theme']:<36}{', '.join(r['phrases'])}" + ("  (hint only)" if r["hint"] else ""))
         if not rows:
             print("no known theme found")
     return 0

@@ -98,6 +98,11 @@ def test_themes_json(capsys):
     code, out, _ = run(capsys, "themes", "الانقطاع المدرسي والتنمر", "--json")
     rows = json.loads(out)
     assert code == 0 and rows[0]["theme"] == "school-violence-dropout" and rows[0]["phrases"]
+    assert rows[0]["hint"] is False
+    code, out, _ = run(capsys, "themes", "Les familles n'ont plus confiance en la mairie.", "--json")
+    by_theme = {r["theme"]: r for r in json.loads(out)}
+    assert by_theme["family-support-helpline"]["hint"] is True
+    assert by_theme["trust-local-governance"]["hint"] is False
 
 
 def test_partners_pairs_gaps_json(capsys):
