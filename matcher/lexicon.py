@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .text import analyse, is_arabic
+from .text import analyse, french_verb_variants, is_arabic
 
 
 class Lexicon:
@@ -27,10 +27,12 @@ class Lexicon:
         for lang, entries in self.entries.items():
             idx = out.setdefault(lang, {})
             for key, values in entries.items():
-                seq = tuple(analyse(key, "ar" if is_arabic(key) else lang, phrases=True))
                 english = [s for v in values for s in analyse(v, "en")]
-                if seq and english:
-                    idx.setdefault(seq[0], []).append((seq, english))
+                forms = [key] + (french_verb_variants(key) if lang == "fr" else [])
+                seqs = {tuple(analyse(f, "ar" if is_arabic(f) else lang, phrases=True)) for f in forms}
+                for seq in seqs:
+                    if seq and english:
+                        idx.setdefault(seq[0], []).append((seq, english))
         return out
 
     def translate(self, phrase_tokens: list[str], lang: str) -> list[str]:

@@ -16,7 +16,7 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import Lexicon
-from .text import analyse, detect_language, is_arabic
+from .text import analyse, detect_language, french_verb_variants, is_arabic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
 
@@ -106,11 +106,16 @@ class Taxonomy:
         for theme in self.themes:
             groups = {seq_of(g) for g in theme.group_phrases()}
             for phrase in theme.phrases():
-                seq = seq_of(phrase)
-                if not seq or (theme.id, seq) in seen:
-                    continue
-                seen.add((theme.id, seq))
-                index.setdefault(seq[0], []).append((theme.id, seq, phrase, frozenset(seq[1:]), seq in groups))
+                is_group = seq_of(phrase) in groups
+                forms = [phrase]
+                if latin_lang == "fr" and not is_arabic(phrase):
+                    forms += french_verb_variants(phrase)
+                for form in forms:
+                    seq = seq_of(form)
+                    if not seq or (theme.id, seq) in seen:
+                        continue
+                    seen.add((theme.id, seq))
+                    index.setdefault(seq[0], []).append((theme.id, seq, phrase, frozenset(seq[1:]), is_group))
         return index
 
     @cached_property

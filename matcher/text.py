@@ -180,6 +180,19 @@ def stem(token: str, lang: str) -> str:
     return strip_accents(_stemmer(lang).stemWord(token))
 
 
+_FR_INFINITIVE_RE = re.compile(r"\b(\w{3,}?)(er|re)\b")
+
+
+def french_verb_variants(phrase: str) -> list[str]:
+    """The phrase with its infinitives in the third person plural ("décrocher" -> "décrochent").
+
+    Snowball stems "décrocher", "décroche" and "décrochaient" alike but leaves "décrochent" whole, and
+    officials write "les jeunes décrochent". A noun that merely ends in -er/-re yields a form no one writes,
+    which never matches, so no exception list is needed."""
+    variant = _FR_INFINITIVE_RE.sub(lambda m: m.group(1) + "ent", phrase)
+    return [variant] if variant != phrase else []
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (letters only, at least two characters), before stop words and stemming."""
     text = clean(text).casefold()

@@ -108,3 +108,15 @@ def test_group_words_mentioned_once_are_flagged_as_hints(taxonomy):
     assert not twice["family-support-helpline"].group_only
     phrase = {h.theme_id: h for h in taxonomy.detect("Les familles n'ont aucune ligne d'écoute.", "fr")}
     assert not phrase["family-support-helpline"].group_only
+
+
+def test_french_third_person_plural_meets_the_infinitive():
+    """Snowball leaves "abandonnent" whole; the index also holds the -ent form of each infinitive."""
+    from matcher.lexicon import Lexicon
+    from matcher.taxonomy import Theme
+
+    tax = Taxonomy([Theme("dropout", "", {"en": "dropout", "fr": "décrochage"}, {"fr": ["abandonner les études"]})])
+    assert [h.theme_id for h in tax.detect("Beaucoup abandonnent les études très tôt.", "fr")] == ["dropout"]
+    assert tax.detect("Beaucoup terminent les études.", "fr") == []
+    lex = Lexicon({"fr": {"signaler": ["report"]}, "ar": {}})
+    assert lex.translate(analyse("Les enseignants signalent des élèves.", "fr", phrases=True), "fr") == analyse("report", "en")

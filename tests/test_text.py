@@ -86,3 +86,12 @@ def test_us_and_british_spellings_stem_alike(us, uk):
 @pytest.mark.parametrize("word", ["size", "prize", "citizen", "seize"])
 def test_words_that_merely_contain_iz_are_left_alone(word):
     assert british_spelling(word) == word
+
+
+def test_french_verb_variants():
+    from matcher.text import french_verb_variants
+
+    assert french_verb_variants("décrocher") == ["décrochent"]
+    assert french_verb_variants("quitter l'école") == ["quittent l'école"]
+    assert french_verb_variants("exclure") == ["excluent"]
+    assert french_verb_variants("jeunes") == []
