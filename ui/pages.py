@@ -528,8 +528,10 @@ Evidence levels: *described* < *results reported* < *evaluated* < *independently
 
 **Method.** Statements and practices are normalised (Unicode, Arabic letters, accents), stemmed per language
 and matched with a field-weighted TF-IDF model. A multilingual theme layer maps phrases in any of the three
-languages onto shared theme ids, which lets a French or Arabic statement reach a practice written in English.
-Each score is explained by the terms and themes that contributed to it.
+languages onto shared theme ids, which lets a French or Arabic statement reach a practice written in English;
+a lexicon gives French and Arabic words their English equivalents. Themes only hinted at (a lone "families")
+or that the words merely lean towards count for less. Each score is explained by the terms and themes that
+contributed to it.
 
 **Limits.** Relevance is judged by shared themes, so a practice tagged carelessly ranks wrongly; most
 practices are only *described* by their sources; city context (population, languages) is approximate.
