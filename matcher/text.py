@@ -22,7 +22,9 @@ ARABIC_CHAR_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 LATIN_CHAR_RE = re.compile("[A-Za-z\u00c0-\u024f]")
 # Letters only (no digits, no underscore); apostrophes split French elisions (l'école -> école).
 TOKEN_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
-_ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
+# Alef forms, plus the Persian-keyboard yeh/kaf/heh that Arabic text often carries and the letters dialects
+# write for g, v and p (Iraqi "يلگى" is "يلقى"): folded before stemming so the stemmer sees standard letters.
+_ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ی": "ي", "ک": "ك", "ۀ": "ه", "ە": "ه", "گ": "ق", "ڤ": "ف", "پ": "ب"})
 _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي"})
 
 # Content words that the packaged stop lists contain but that carry meaning in our domain.

@@ -21,6 +21,8 @@ def test_control_and_bidi_characters_removed():
         ("مستشفى", "مستشفي"),  # alef maqsura
         ("الشـــباب", "الشباب"),  # tatweel
         ("الشَّبَابُ", "الشباب"),  # diacritics
+        ("مدرسی کبیر", "مدرسي كبير"),  # Persian-keyboard yeh and kaf
+        ("يلگى", "يلقي"),  # dialect gaf for qaf
     ],
 )
 def test_arabic_normalisation(raw, expected):
@@ -95,3 +97,8 @@ def test_french_verb_variants():
     assert french_verb_variants("quitter l'école") == ["quittent l'école"]
     assert french_verb_variants("exclure") == ["excluent"]
     assert french_verb_variants("jeunes") == []
+
+
+def test_persian_keyboard_letters_stem_like_arabic_ones():
+    assert stem("التمييز", "ar") == stem("التمییز", "ar") != "التمییز"
+    assert analyse("مشکلة البطالة", "ar") == analyse("مشكلة البطالة", "ar")
