@@ -293,11 +293,7 @@ class PracticeMatcher:
         for s, w in pairs:
             surface.setdefault(s, w)
         found = self.taxonomy.detect_tokens(phrase_tokens, lang)
-        order = {tid: k for k, tid in enumerate(self.taxonomy.ids)}
-        hits = sorted(
-            (ThemeHit(t, self.taxonomy.label(t, lang), tuple(ph), n, g) for t, (ph, n, g) in found.items()),
-            key=lambda h: (-h.count, order.get(h.theme_id, 99)),
-        )
+        hits = self.taxonomy.hits(found, lang)
         named = tuple(h for h in hits if not h.group_only)
         hints = tuple(h for h in hits if h.group_only)
         translated = tuple(self._translated(phrase_tokens, lang))

@@ -29,7 +29,7 @@ class Lexicon:
             for key, values in entries.items():
                 english = [s for v in values for s in analyse(v, "en")]
                 forms = [key] + (french_verb_variants(key) if lang == "fr" else [])
-                seqs = {tuple(analyse(f, "ar" if is_arabic(f) else lang, phrases=True)) for f in forms}
+                seqs = dict.fromkeys(tuple(analyse(f, "ar" if is_arabic(f) else lang, phrases=True)) for f in forms)
                 for seq in seqs:
                     if seq and english:
                         idx.setdefault(seq[0], []).append((seq, english))

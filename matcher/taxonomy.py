@@ -106,12 +106,11 @@ class Taxonomy:
         for theme in self.themes:
             groups = {seq_of(g) for g in theme.group_phrases()}
             for phrase in theme.phrases():
-                is_group = seq_of(phrase) in groups
-                forms = [phrase]
+                seqs = [seq_of(phrase)]
                 if latin_lang == "fr" and not is_arabic(phrase):
-                    forms += french_verb_variants(phrase)
-                for form in forms:
-                    seq = seq_of(form)
+                    seqs += [seq_of(v) for v in french_verb_variants(phrase)]
+                is_group = seqs[0] in groups
+                for seq in seqs:
                     if not seq or (theme.id, seq) in seen:
                         continue
                     seen.add((theme.id, seq))
@@ -167,10 +166,16 @@ class Taxonomy:
     def detect(self, text: str, lang: str | None = None, ui_lang: str | None = None) -> list[ThemeHit]:
         """Themes found in a text, most mentioned first, each with the phrases that triggered it."""
         lang = lang or detect_language(text)
-        found = self.detect_tokens(analyse(text, lang, phrases=True), lang)
-        hits = [ThemeHit(tid, self.label(tid, ui_lang or lang), tuple(ph), n, g) for tid, (ph, n, g) in found.items()]
-        order = {tid: k for k, tid in enumerate(self.ids)}
-        hits.sort(key=lambda h: (h.group_only, -h.count, order[h.theme_id]))
+        return self.hits(self.detect_tokens(analyse(text, lang, phrases=True), lang), ui_lang or lang)
+
+    @cached_property
+    def _order(self) -> dict[str, int]:
+        return {tid: k for k, tid in enumerate(self.ids)}
+
+    def hits(self, found: dict[str, tuple[list[str], int, bool]], label_lang: str) -> list[ThemeHit]:
+        """`detect_tokens`' result as ThemeHits: named themes before hints, most mentioned first."""
+        hits = [ThemeHit(tid, self.label(tid, label_lang), tuple(ph), n, g) for tid, (ph, n, g) in found.items()]
+        hits.sort(key=lambda h: (h.group_only, -h.count, self._order[h.theme_id]))
         return hits
 
     def _profile_docs(self, lang: str) -> list[list[str]]:
