@@ -206,9 +206,24 @@ def _filters(args, catalog: Catalog):
     ), asking
 
 
-def _result_rows(resp) -> list[dict[str, Any]]:
-    keys = ["practice_id", "title", "city", "country", "score", "themes", "matched_themes", "top_terms", "evidence_level", "challenge", "fit_notes", "source_title", "source_url"]
-    return [{k: getattr(r, k) for k in keys} for r in resp.results]
+RESULT_KEYS = ["practice_id", "title", "city", "country", "score", "strength", "themes", "matched_themes", "matched_theme_labels",
+               "matched_words", "top_terms", "contributions", "evidence_level", "challenge", "fit_notes", "source_title", "source_url"]
+
+
+def _rows(recs) -> list[dict[str, Any]]:
+    return [{k: getattr(r, k) for k in RESULT_KEYS} for r in recs]
+
+
+def _response_json(resp) -> dict[str, Any]:
+    """`results`: the good matches only; `closest`: the nearest practices under the floor."""
+    return {
+        "results": _rows(resp.results),
+        "closest": _rows(resp.closest),
+        "language": resp.language,
+        "constraints": [c.as_dict() for c in resp.constraints],
+        "message": resp.message,
+        "meaning_signal": "off: " + resp.meaning_note if resp.meaning_note else "on",
+    }
 
 
 def cmd_recommend(args) -> int:
@@ -234,9 +249,9 @@ def cmd_recommend(args) -> int:
                 continue
             try:
                 resp = matcher.recommend(text, k=args.k, filters=filters, asking_city=asking)
-                print(json.dumps({"id": qid, "results": _result_rows(resp)}, ensure_ascii=False))
+                print(json.dumps({"id": qid, **_response_json(resp)}, ensure_ascii=False))
             except (EmptyStatement, NothingToMatch) as exc:
-                print(json.dumps({"id": qid, "results": [], "error": str(exc)}, ensure_ascii=False))
+                print(json.dumps({"id": qid, "results": [], "closest": [], "error": str(exc)}, ensure_ascii=False))
         return EXIT_DATA if bad else 0
     if args.text is None:
         raise CliError("give a statement in quotes, or --queries FILE", EXIT_USAGE)
@@ -245,18 +260,28 @@ def cmd_recommend(args) -> int:
     except (EmptyStatement, NothingToMatch) as exc:
         raise CliError(str(exc))
     if args.json:
-        _print_json(_result_rows(resp))
+        _print_json(_response_json(resp))
         return 0
+    if resp.meaning_note:
+        print(f"note: {resp.meaning_note}")
     print("we understood: " + (", ".join(h.label for h in resp.understood) or "no known theme"))
+    if resp.constraints:
+        print("what your city lacks (not searched for; checked against each practice's needs): " + "; ".join(c.text for c in resp.constraints))
     if resp.also_considered:
         print("also leaning towards (weighed less): " + ", ".join(h.label for h in resp.also_considered))
     if resp.truncated:
         print("(the statement was long and was cut to its first 20,000 characters)")
     if not resp.results:
         print(resp.message)
-    for n, r in enumerate(resp.results, 1):
-        print(f"\n{n}. {r.title} ({r.city}, {r.country}) score {r.score:.3f} [{r.evidence_level}]")
-        print("   why: " + ", ".join(t["term"] for t in r.top_terms))
+    for n, r in enumerate([*resp.results, *resp.closest], 1):
+        if n == len(resp.results) + 1:
+            print("\nclosest, but not a good match:")
+        print(f"\n{n}. {r.title} ({r.city}, {r.country}) {r.strength} match ({r.score:.2f}) [{r.evidence_level}]")
+        if r.matched_words:
+            print("   your words: " + ", ".join(r.matched_words))
+        if r.matched_theme_labels:
+            print("   themes: " + ", ".join(r.matched_theme_labels))
+        print("   why: " + ", ".join(f"{t['term']} {t['contribution']:.2f}" for t in r.top_terms))
         if len(resp.challenges) > 1:
             print(f"   answers: {r.challenge}")
         for note in r.fit_notes:
@@ -270,13 +295,18 @@ def cmd_themes(args) -> int:
 
     if not args.text or not args.text.strip():
         raise CliError("the text is empty")
+    from .constraints import split_constraints
+
     tax = Taxonomy.load(DATA_DIR / "taxonomy.yaml")
-    hits = tax.detect(args.text)
+    challenge_text, constraints = split_constraints(args.text)
+    hits = tax.detect(challenge_text) if challenge_text.strip() else []
     # hint: named once, and only by a group word ("families"): the matcher weighs it less.
     rows = [{"theme": h.theme_id, "label": h.label, "phrases": list(h.phrases), "count": h.count, "hint": h.group_only} for h in hits]
     if args.json:
-        _print_json(rows)
+        _print_json({"themes": rows, "constraints": [c.as_dict() for c in constraints]})
     else:
+        for c in constraints:
+            print(f"{'constraint (not a challenge)':<36}{c.text}")
         for r in rows:
             print(f"{r['theme']:<36}{', '.join(r['phrases'])}" + ("  (hint only)" if r["hint"] else ""))
         if not rows:

@@ -1,26 +1,33 @@
-"""Why a practice matched: per-term contributions that add up to the score, matched themes, fit notes.
+"""Why a practice matched, in the official's words: contributions that add up to the score.
 
-With L2-normalised vectors the cosine score is the sum over features of query weight x document
-weight, so each feature's product is its exact share of the score. Features of the same word in
-different fields are folded together and shown as the readable word.
+The fused score is a weighted sum of signals (see `fusion`). The words signal is a cosine of
+L2-normalised vectors, so each feature's query weight x document weight is its exact share; the
+meaning signal is one named share ("similar meaning"). Features are shown as the official's own
+words (their surface form, in their language), a French or Arabic word standing for the English
+term it was translated to, and theme features as the theme's label in the statement's language.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .analysis import Statement
+from .constraints import BUDGET, STAFF, unmet_prerequisites
+from .results import Recommendation
 from .schema import City, Practice
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import PracticeMatcher
-
 POPULATION_RATIO_NOTE = 10.0
+THEME_PREFIX = "theme:"
+TOP_TERMS = 6
+MEANING_LABEL = "similar meaning"
+WORD, THEME, MEANING = "word", "theme", "meaning"
+LACK_WORDS = {BUDGET: "budget", STAFF: "staff"}
 
 
 def contributions(q_whole, d_whole: np.ndarray, q_seg=None, d_seg: np.ndarray | None = None, weight_whole: float = 1.0) -> dict[int, float]:
-    """Feature index -> its share of the score: document weight x query weight, per query feature.
+    """Feature index -> its share of the words score: document weight x query weight, per query feature.
 
     d_whole / d_seg are the document's weights at q_whole's / q_seg's features (same order)."""
     out: dict[int, float] = defaultdict(float)
@@ -35,14 +42,8 @@ def contributions(q_whole, d_whole: np.ndarray, q_seg=None, d_seg: np.ndarray | 
     return out
 
 
-def readable(matcher: "PracticeMatcher", feature: str, surface: dict[str, str]) -> str:
-    if feature.startswith("theme:"):
-        return "theme: " + matcher.taxonomy.label(feature[len("theme:"):], "en")
-    return " ".join(surface.get(t) or matcher.surface_.get(t, t) for t in feature.split(" "))
-
-
-def fit_notes(p: Practice, practice_city: City | None, asking: City | None) -> list[str]:
-    """Where the practice's context differs sharply from the asking city's."""
+def fit_notes(p: Practice, practice_city: City | None, asking: City | None, constraints: Sequence = ()) -> list[str]:
+    """Where the practice's context differs sharply from the asking city's, and what it needs that the city lacks."""
     notes: list[str] = []
     if asking is not None and practice_city is not None:
         if asking.population and practice_city.population:
@@ -58,59 +59,133 @@ def fit_notes(p: Practice, practice_city: City | None, asking: City | None) -> l
                 f"No shared working language: {practice_city.city} works in {', '.join(practice_city.languages)}, "
                 f"{asking.city} in {', '.join(asking.languages)}."
             )
-        if asking.region != practice_city.region:
-            pass  # a different region is normal for learning; not a warning on its own
-    if p.prerequisites:
-        notes.append("Prerequisites to check: " + "; ".join(p.prerequisites) + ".")
+    unmet = unmet_prerequisites(list(p.prerequisites), list(constraints))
+    flagged = {x for hits in unmet.values() for x in hits}
+    for kind, hits in unmet.items():
+        said = next(c.text for c in constraints if kind in c.kinds)
+        notes.append(f"Needs {LACK_WORDS[kind]} you said you lack (\u201c{said}\u201d): " + "; ".join(hits) + ".")
+    rest = [x for x in p.prerequisites if x not in flagged]
+    if rest:
+        notes.append("Prerequisites to check: " + "; ".join(rest) + ".")
     return notes
 
 
-def explain(matcher, doc_index, whole, q_whole, d_whole, seg_queries, q_segs, d_seg, seg, segments, score, asking_city, top_n: int = 6):
-    from .engine import Recommendation
+class _Reader:
+    """Turns features into what the official reads, for one statement (and the line a practice answers)."""
 
-    p: Practice = matcher.practices_[doc_index]
-    split = len(seg_queries) > 1
-    if split:
-        contrib = contributions(q_whole, d_whole, q_segs[seg], d_seg, matcher.whole_weight)
-    else:
-        contrib = contributions(q_whole, d_whole)
-    surface = dict(whole.surface)
-    if split:
-        surface.update(seg_queries[seg].surface)
-    folded: dict[str, float] = defaultdict(float)
-    for j, c in contrib.items():
-        _, name = matcher.feature_name(j)
-        folded[readable(matcher, name, surface)] += c
-    terms = sorted(folded.items(), key=lambda kv: (-kv[1], kv[0]))
-    top_terms = [{"term": t, "contribution": round(c, 6)} for t, c in terms[:top_n] if c > 0]
-    queries = [seg_queries[seg], whole] if split else [whole]
-    query_themes = {h.theme_id for q in queries for h in (*q.themes, *q.hints)} | {t for q in queries for t, _ in q.soft_themes}
-    matched = [t for t in p.themes if t in query_themes]
-    return Recommendation(
-        practice_id=p.id,
-        title=p.title,
-        city=p.city,
-        country=p.country,
-        region=p.region,
-        score=float(np.clip(score, 0.0, 1.0)),
-        themes=list(p.themes),
-        matched_themes=matched,
-        top_terms=top_terms,
-        evidence_level=p.evidence_level,
-        challenge=segments[seg] if split else (segments[0] if segments else whole.text),
-        challenge_index=seg,
-        fit_notes=fit_notes(p, matcher.cities_.get(p.city), asking_city),
-        summary=p.summary,
-        source_title=p.source_title,
-        source_url=p.source_url,
-    )
+    def __init__(self, matcher, st: Statement, part: int):
+        self.matcher = matcher
+        self.lang = st.language
+        queries = [st.whole] + ([st.parts[part]] if len(st.parts) > 1 else [])
+        self.own: dict[str, str] = {}
+        self.origin: dict[str, str] = {}
+        for q in queries:
+            for k, v in q.surface.items():
+                self.own.setdefault(k, v)
+            for k, v in q.translated_from.items():
+                self.origin.setdefault(k, v)
+        self.label_of: dict[str, str] = {}
+        if matcher.expand_with_labels:
+            for q in queries:
+                for h in q.themes:
+                    for t in matcher.label_tokens_.get(h.theme_id, ()):
+                        self.label_of.setdefault(t, h.theme_id)
+
+    def read(self, feature: str) -> tuple[str, str]:
+        """(kind, label) of a feature."""
+        if feature.startswith(THEME_PREFIX):
+            return THEME, self.matcher.taxonomy.label(feature[len(THEME_PREFIX):], self.lang)
+        words, kinds = [], set()
+        for stem in feature.split(" "):
+            if stem in self.own:
+                words.append(self.own[stem]); kinds.add(WORD)
+            elif stem in self.origin:
+                words.append(self.origin[stem]); kinds.add(WORD)
+            elif stem in self.label_of:
+                return THEME, self.matcher.taxonomy.label(self.label_of[stem], self.lang)
+            else:
+                words.append(self.matcher.surface_.get(stem, stem)); kinds.add(WORD)
+        return WORD, " ".join(dict.fromkeys(words))
 
 
-def total_contribution(matcher, doc_index, q_whole, q_seg=None, weight_whole: float = 1.0) -> float:
-    """Sum of all feature contributions (used by tests: it must equal the score)."""
-    d_whole = matcher.values_for([doc_index], q_whole.indices)[0]
-    d_seg = matcher.values_for([doc_index], q_seg.indices)[0] if q_seg is not None else None
-    return float(sum(contributions(q_whole, d_whole, q_seg, d_seg, weight_whole).values()))
+def _fold_phrases(items: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """Fold single words into a shown phrase that contains them ("hate", "speech" into "hate speech")."""
+    phrases = [lab for (kind, lab) in items if kind == WORD and " " in lab]
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for (kind, lab), c in items.items():
+        target = (kind, lab)
+        if kind == WORD and " " not in lab:
+            home = [ph for ph in phrases if lab in ph.split(" ")]
+            if home:
+                target = (WORD, max(home, key=lambda ph: items[(WORD, ph)]))
+        out[target] += c
+    return out
 
 
-__all__ = ["contributions", "explain", "fit_notes", "readable", "total_contribution"]
+def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Sequence[int], asking_city: City | None) -> list[Recommendation]:
+    """One Recommendation per practice row, in the given order."""
+    rows = [int(i) for i in rows]
+    if not rows:
+        return []
+    words = signals.get("words")
+    w_words = fused.weights.get("words", 0.0)
+    a = fused.whole_weight
+    split = len(st.parts) > 1
+    if words is not None:
+        q_whole, cols_whole, q_parts, cols_parts = words.detail
+        d_whole = matcher.values_for(rows, q_whole.indices, cols_whole)
+        d_parts = {j: matcher.values_for(rows, q_parts[j].indices, cols_parts[j]) for j in {int(fused.best_part[i]) for i in rows}} if split else {}
+    out = []
+    for pos, i in enumerate(rows):
+        p: Practice = matcher.practices_[i]
+        part = int(fused.best_part[i]) if split else 0
+        reader = _Reader(matcher, st, part)
+        items: dict[tuple[str, str], float] = defaultdict(float)
+        if words is not None and w_words > 0:
+            contrib = contributions(q_whole, d_whole[pos], q_parts[part] if split else None, d_parts[part][pos] if split else None, a)
+            for j, c in contrib.items():
+                items[reader.read(matcher.feature_name(j)[1])] += w_words * c
+        items = _fold_phrases(items)
+        meaning_share = float(fused.shares.get("meaning", np.zeros(1))[i]) if "meaning" in fused.shares else 0.0
+        if meaning_share:
+            items[(MEANING, MEANING_LABEL)] += meaning_share
+        if "rank" in fused.shares:
+            items[(MEANING, "rank fusion")] += float(fused.shares["rank"][i])
+        ordered = sorted(((k, c) for k, c in items.items() if c > 0), key=lambda kv: (-kv[1], kv[0][1]))
+        all_contrib = [{"kind": kind, "label": lab, "contribution": c} for (kind, lab), c in ordered]  # unrounded: they add up to the score
+        top_terms = [{"term": (f"theme: {lab}" if kind == THEME else lab), "contribution": round(c, 6)} for (kind, lab), c in ordered[:TOP_TERMS]]
+        queries = [st.parts[part], st.whole] if split else [st.whole]
+        query_themes = {h.theme_id for q in queries for h in (*q.themes, *q.hints)} | {t for q in queries for t, _ in q.soft_themes}
+        matched = [t for t in p.themes if t in query_themes]
+        score = float(fused.score[i])
+        out.append(Recommendation(
+            practice_id=p.id,
+            title=p.title,
+            city=p.city,
+            country=p.country,
+            region=p.region,
+            score=float(np.clip(score, 0.0, 1.0)),
+            themes=list(p.themes),
+            matched_themes=matched,
+            top_terms=top_terms,
+            evidence_level=p.evidence_level,
+            challenge=st.part_texts[part] if split else st.challenge_text.strip(),
+            challenge_index=part,
+            fit_notes=fit_notes(p, matcher.cities_.get(p.city), asking_city, st.constraints),
+            summary=p.summary,
+            source_title=p.source_title,
+            source_url=p.source_url,
+            matched_words=[lab for (kind, lab), c in ordered if kind == WORD][:TOP_TERMS],
+            matched_theme_labels=[matcher.taxonomy.label(t, st.language) for t in matched],
+            contributions=all_contrib,
+            prerequisites=list(p.prerequisites),
+        ))
+    return out
+
+
+def total_contribution(rec: Recommendation) -> float:
+    """Sum of all the contributions shown for a recommendation (it must equal its score)."""
+    return float(sum(c["contribution"] for c in rec.contributions))
+
+
+__all__ = ["contributions", "explain", "fit_notes", "total_contribution"]

@@ -37,12 +37,16 @@ class Lexicon:
 
     def translate(self, phrase_tokens: list[str], lang: str) -> list[str]:
         """English stems for the source-language phrases found in a statement's (phrase) tokens."""
+        return [eng for eng, _ in self.translate_with_source(phrase_tokens, lang)]
+
+    def translate_with_source(self, phrase_tokens: list[str], lang: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(English stem, the source stems it came from) for each phrase found, in statement order."""
         idx = self._index.get(lang)
         if not idx:
             return []
-        out: list[str] = []
+        out: list[tuple[str, tuple[str, ...]]] = []
         for i, tok in enumerate(phrase_tokens):
             for seq, english in idx.get(tok, ()):
                 if tuple(phrase_tokens[i : i + len(seq)]) == seq:
-                    out.extend(english)
+                    out.extend((e, seq) for e in english)
         return out

@@ -18,6 +18,7 @@ from .catalog import Catalog
 from .engine import PracticeMatcher
 from .schema import City, evidence_rank
 from .engine import MAX_STATEMENT_CHARS
+from .analysis import Statement
 from .text import analyse, clean, split_challenges
 
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
@@ -144,8 +145,12 @@ class Twinning:
         k: int = 5,
         mode: str = "peer",
         constraints: Constraints = Constraints(),
+        statement: "Statement | None" = None,
     ) -> list[Partner]:
-        """Ranked partner cities for a city (its stated challenges) or a typed statement."""
+        """Ranked partner cities for a city (its stated challenges) or a typed statement.
+
+        `statement` is a statement the matcher already analysed (the find page passes it, so it is not
+        analysed again); `text` is analysed here."""
         if mode not in ("peer", "mentor"):
             raise TwinningError(f"mode must be 'peer' or 'mentor', not {mode!r}")
         if constraints.regions:
@@ -155,12 +160,16 @@ class Twinning:
             if bad:
                 raise TwinningError(f"unknown region {bad[0]!r}; use one of: {', '.join(REGIONS)}")
         me = self.city(city) if city else None
-        if text and clean(text):
-            segments = [s for s in split_challenges(text[:MAX_STATEMENT_CHARS]) if analyse(s)]
-            if not segments:
+        if statement is None and text and clean(text):
+            try:
+                statement = self.matcher.analyse(text)
+            except ValueError:
+                statement = None
+            if statement is None or not statement.has_challenge:
                 raise TwinningError("nothing to match on in the typed needs: use words that describe your city's challenges")
-            needs = [(s, [h.theme_id for h in self.matcher.analyse_query(s).themes]) for s in segments]
-            need_scores = np.array([self.matcher.score(s) for s, _ in needs]) * self.ev
+        if statement is not None and statement.has_challenge:
+            needs = [(t, [h.theme_id for h in q.themes]) for t, q in zip(statement.part_texts, statement.parts)]
+            need_scores = np.array([self.matcher.scores_and_columns(self.matcher.query_vector(q))[0] for q in statement.parts]) * self.ev
         elif me is not None:
             needs = self.needs[me.city]
             if not needs:

@@ -63,8 +63,9 @@ def test_find_practices_shows_cards(text, expect_theme):
     understood = next(m.value for m in at.markdown if m.value.startswith("**We understood:**"))
     assert expect_theme in understood.replace("\\", "")
     cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
-    assert len(cards) == 10
-    assert any("Why it matched" in m.value for m in at.markdown)
+    assert len(cards) >= 5
+    assert any(m.value.startswith("**Your words it matched:**") for m in at.markdown)
+    assert any(m.value.endswith("match") and m.value.split("**")[1] in ("Strong", "Good", "Partial") for m in at.markdown)
     assert any(m.value.startswith("Source: ") for m in at.markdown)
     assert at.query_params["q"] == [text] or at.query_params["q"] == text
     if text.startswith("يعاني"):

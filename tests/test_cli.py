@@ -58,15 +58,17 @@ def test_import_bad_file_changes_nothing(capsys, tmp_path):
 
 def test_recommend_json(capsys):
     code, out, _ = run(capsys, "recommend", "Nos jeunes sont au chômage et les migrants arrivent", "--k", "3", "--json")
-    rows = json.loads(out)
-    assert code == 0 and len(rows) == 3
-    keys = {"practice_id", "title", "city", "country", "score", "themes", "matched_themes", "top_terms", "evidence_level", "challenge", "fit_notes"}
+    doc = json.loads(out)
+    rows = doc["results"] + doc["closest"]
+    assert code == 0 and len(doc["results"]) >= 1 and len(rows) <= 3
+    keys = {"practice_id", "title", "city", "country", "score", "strength", "themes", "matched_themes", "matched_words", "top_terms", "evidence_level", "challenge", "fit_notes"}
     assert keys <= set(rows[0])
+    assert doc["results"][0]["strength"] in ("strong", "good", "partial")
 
 
 def test_recommend_with_city_and_filters(capsys):
     code, out, _ = run(capsys, "recommend", "migrants employability", "--city", "Sousse", "--region", "MENA", "--json")
-    rows = json.loads(out)
+    rows = json.loads(out)["results"]
     assert code == 0 and rows and all(r["city"] != "Sousse" for r in rows)
 
 
@@ -96,11 +98,11 @@ def test_recommend_bad_input(capsys):
 
 def test_themes_json(capsys):
     code, out, _ = run(capsys, "themes", "الانقطاع المدرسي والتنمر", "--json")
-    rows = json.loads(out)
+    rows = json.loads(out)["themes"]
     assert code == 0 and rows[0]["theme"] == "school-violence-dropout" and rows[0]["phrases"]
     assert rows[0]["hint"] is False
     code, out, _ = run(capsys, "themes", "Les familles n'ont plus confiance en la mairie.", "--json")
-    by_theme = {r["theme"]: r for r in json.loads(out)}
+    by_theme = {r["theme"]: r for r in json.loads(out)["themes"]}
     assert by_theme["family-support-helpline"]["hint"] is True
     assert by_theme["trust-local-governance"]["hint"] is False
 

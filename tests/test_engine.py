@@ -6,7 +6,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.engine import EmptyStatement, Filters, NothingToMatch, PracticeMatcher
-from matcher.explain import total_contribution
+from matcher.explain import contributions, total_contribution
 from matcher.text import analyse
 
 EN = "Young people in poor neighbourhoods drop out of school and cannot find jobs."
@@ -48,6 +48,7 @@ def test_refit_builds_a_new_model_and_leaves_the_old_one_alone(shipped, matcher)
 
 def test_pickles(matcher):
     clone = pickle.loads(pickle.dumps(matcher))
+    assert clone.encoder_ is not None  # the shared encoder is re-attached, not pickled
     assert [r.practice_id for r in clone.recommend(EN, k=5).results] == [r.practice_id for r in matcher.recommend(EN, k=5).results]
 
 
@@ -64,19 +65,22 @@ def test_matches_plain_tfidf_reference_when_reduced_to_it(shipped):
 
 @pytest.mark.parametrize("text", [EN, FR, AR, "Youth unemployment.\nHate speech online.\nRefugees arrive.", SOFT])
 def test_contributions_sum_to_score(matcher, text):
+    """Words, themes and the meaning share together make up the score exactly."""
     resp = matcher.recommend(text, k=5)
     assert resp.results
-    for r in resp.results:
-        i = [p.id for p in matcher.practices_].index(r.practice_id)
-        whole = matcher.analyse_query(text)
-        qw = matcher._query_vector(whole)
-        if len(resp.challenges) > 1:
-            qs = matcher._query_vector(matcher.analyse_query(resp.challenges[r.challenge_index]))
-            total = total_contribution(matcher, i, qw, qs, matcher.whole_weight)
-        else:
-            total = total_contribution(matcher, i, qw)
-        assert abs(total - r.score) < 1e-6
+    for r in [*resp.results, *resp.closest]:
+        assert abs(total_contribution(r) - r.score) < 1e-6
         assert 0.0 <= r.score <= 1.0
+        assert any(c["kind"] == "meaning" and c["label"] == "similar meaning" for c in r.contributions)
+        # The words part alone equals the words signal's exact term-by-term decomposition.
+        i = [p.id for p in matcher.practices_].index(r.practice_id)
+        st = matcher.analyse(text)
+        qw = matcher.query_vector(st.whole)
+        d = matcher.values_for([i], qw.indices)[0]
+        qs = matcher.query_vector(st.parts[r.challenge_index]) if len(st.parts) > 1 else None
+        ds = matcher.values_for([i], qs.indices)[0] if qs is not None else None
+        words_total = sum(contributions(qw, d, qs, ds, matcher.whole_weight).values()) * matcher.signal_weights_["words"] / sum(matcher.signal_weights_.values())
+        assert abs(sum(c["contribution"] for c in r.contributions if c["kind"] != "meaning") - words_total) < 1e-6
         assert sum(t["contribution"] for t in r.top_terms) <= r.score + 1e-5  # each shown term is rounded to 1e-6
 
 
@@ -158,7 +162,7 @@ def test_soft_themes_weigh_less_than_named_themes(shipped):
     named = {h.theme_id for h in q.themes}
     assert named and q.soft_themes
     assert not named & {t for t, _ in q.soft_themes}
-    vec = m._query_vector(q)
+    vec = m.query_vector(q)
     offset, vocab, idf = m.block_offsets_["themes"], m.vectorizers_["themes"].vocabulary_, m.idf_["themes"]
     tf = {}  # weight before idf, per theme column
     for j, v in zip(vec.indices.tolist(), vec.data.tolist()):
@@ -180,7 +184,7 @@ def test_soft_themes_can_be_turned_off(shipped):
 
 def _theme_tf(m: PracticeMatcher, q) -> dict[str, float]:
     """Weight before idf of each theme in the query's tag block (up to the block's normalisation)."""
-    vec = m._query_vector(q)
+    vec = m.query_vector(q)
     offset, n, idf = m.block_offsets_["themes"], len(m.vectorizers_["themes"].vocabulary_), m.idf_["themes"]
     return {
         m.feature_terms_["themes"][j - offset].removeprefix("theme:"): v / idf[j - offset]

@@ -36,6 +36,8 @@ EXAMPLES = {
     "العربية": "يعاني شباب الأحياء المهمشة من البطالة والانقطاع المدرسي.\nنستقبل أعدادا متزايدة من المهاجرين واللاجئين ونحتاج إلى برامج للإدماج والتماسك الاجتماعي.",
 }
 MAX_CHARS = 20_000
+STRENGTH_WORDS = {"strong": "Strong", "good": "Good", "partial": "Partial", "weak": "Weak"}
+MEANING_NOTE_MIN = 0.05  # a meaning share worth saying in words on the card
 
 
 def _theme_label(catalog, tid: str) -> str:
@@ -83,7 +85,8 @@ def find_practices() -> None:
     asking = catalog.city_by_name.get(city) if city else None
     filters = Filters(regions=tuple(regions), themes=tuple(themes), min_evidence=evidence or None, exclude_city=asking.city if asking else None)
     try:
-        resp = matcher.recommend(text, k=10, filters=filters, asking_city=asking)
+        statement = matcher.analyse(text)  # analysed once: the results and the partners below both use it
+        resp = matcher.recommend(statement, k=10, filters=filters, asking_city=asking)
     except (EmptyStatement, NothingToMatch) as exc:
         st.error(str(exc).capitalize())
         _suggest_themes(catalog)
@@ -99,17 +102,30 @@ def find_practices() -> None:
         st.markdown("**We understood:** no known theme; matching on your words only.")
     if resp.also_considered:
         st.caption("Your words also lean towards: " + ", ".join(safe_md(h.label) for h in resp.also_considered) + " (weighed less).")
+    if resp.constraints:
+        st.markdown("**What your city lacks** (not searched for; checked against each practice's needs): "
+                    + "; ".join(safe_md(c.text) for c in resp.constraints))
+    if resp.meaning_note:
+        st.caption(safe_md(resp.meaning_note[:1].upper() + resp.meaning_note[1:]) + ".")
+    multi = len(resp.challenges) > 1
     if not resp.results:
-        st.warning("No practice matches this statement with these filters.")
+        st.warning(resp.message or "No practice matches this statement with these filters.")
+        if resp.closest:
+            st.subheader("Closest, but not a good match")
+            for n, r in enumerate(resp.closest, 1):
+                render_card(n, r, catalog, multi)
         _suggest_themes(catalog)
         return
     st.subheader(f"{len(resp.results)} practices")
-    multi = len(resp.challenges) > 1
     for n, r in enumerate(resp.results, 1):
         render_card(n, r, catalog, multi)
+    if resp.closest:
+        with st.expander(f"Closest, but not a good match ({len(resp.closest)})"):
+            for n, r in enumerate(resp.closest, len(resp.results) + 1):
+                render_card(n, r, catalog, multi)
     _takeaway(text, share, resp)
     _map_of_results(catalog, resp)
-    _partners_for_text(text, city)
+    _partners_for_text(statement, city)
 
 
 def render_card(n: int, r, catalog, multi: bool = False) -> None:
@@ -120,12 +136,15 @@ def render_card(n: int, r, catalog, multi: bool = False) -> None:
         head[0].markdown(f"{safe_md(r.city)}, {safe_md(r.country)} · {safe_md(r.region)}")
         with head[1]:
             evidence_badge(r.evidence_level)
-        head[2].markdown(f"score **{r.score:.2f}**")
+        head[2].markdown(f"**{STRENGTH_WORDS.get(r.strength, r.strength)}** match", help=f"Score {r.score:.2f} on a 0-1 scale: strong from 0.35, good from 0.25.")
         st.markdown(safe_md(r.summary))
-        why = ", ".join(safe_md(t["term"]) for t in r.top_terms[:5])
-        st.markdown(f"**Why it matched:** {why}")
-        if r.matched_themes:
-            st.markdown("**Shared themes:** " + ", ".join(safe_md(_theme_label(catalog, t)) for t in r.matched_themes))
+        if r.matched_words:
+            st.markdown("**Your words it matched:** " + ", ".join(f"“{safe_md(w)}”" for w in r.matched_words[:5]))
+        meaning = next((c["contribution"] for c in r.contributions if c["kind"] == "meaning"), 0.0)
+        if meaning >= MEANING_NOTE_MIN:
+            st.markdown("**Close in meaning** to what you wrote, not only in words.")
+        if r.matched_theme_labels:
+            st.markdown("**Shared themes:** " + ", ".join(safe_md(t) for t in r.matched_theme_labels))
         if multi:
             st.markdown(f"**Answers your challenge:** {safe_md(r.challenge)}")
         for note in r.fit_notes:
@@ -140,7 +159,7 @@ def _suggest_themes(catalog) -> None:
 def _takeaway(text: str, share: dict, resp) -> None:
     st.subheader("Take it away")
     rows = [
-        {"rank": i + 1, "title": r.title, "city": r.city, "country": r.country, "score": round(r.score, 3), "evidence": r.evidence_level,
+        {"rank": i + 1, "title": r.title, "city": r.city, "country": r.country, "match": r.strength, "score": round(r.score, 3), "evidence": r.evidence_level,
          "matched_themes": r.matched_themes, "answers": r.challenge, "source": r.source_title, "source_url": r.source_url or ""}
         for i, r in enumerate(resp.results)
     ]
@@ -158,8 +177,8 @@ def brief_html(text: str, resp) -> str:
     for i, r in enumerate(resp.results, 1):
         link = f'<a href="{e(r.source_url)}">{e(r.source_title)}</a>' if r.source_url and r.source_url.startswith(("http://", "https://")) else e(r.source_title)
         items.append(
-            f"<li><b>{e(r.title)}</b> — {e(r.city)}, {e(r.country)} <i>({e(r.evidence_level)}, score {r.score:.2f})</i>"
-            f"<br>{e(r.summary)}<br><small>Why: {e(', '.join(t['term'] for t in r.top_terms[:5]))}. Source: {link}</small></li>"
+            f"<li><b>{e(r.title)}</b> — {e(r.city)}, {e(r.country)} <i>({e(r.strength)} match, {e(r.evidence_level)})</i>"
+            f"<br>{e(r.summary)}<br><small>Your words it matched: {e(', '.join(r.matched_words[:5]) or '-')}. Source: {link}</small></li>"
         )
     direction = "rtl" if resp.language == "ar" else "ltr"
     return (
@@ -182,10 +201,10 @@ def _map_of_results(catalog, resp) -> None:
         st.map(pd.DataFrame(pts), latitude="lat", longitude="lon", size=40000)
 
 
-def _partners_for_text(text: str, city: str) -> None:
+def _partners_for_text(statement, city: str) -> None:
     _, _, tw = twinning()
     try:
-        partners = tw.partners(city=city or None, text=text, k=3, mode="mentor")
+        partners = tw.partners(city=city or None, statement=statement, k=3, mode="mentor")
     except TwinningError:
         return
     if partners:
@@ -526,23 +545,35 @@ and the cities worth twinning with. Network hub staff keep the catalog alive and
 researched facts (Strong Cities Network material, RAN, UN-Habitat, city and county documents, news reports).
 Evidence levels: *described* < *results reported* < *evaluated* < *independently evaluated*.
 
-**Method.** Statements and practices are normalised (Unicode, Arabic letters, accents), stemmed per language
-and matched with a field-weighted TF-IDF model. A multilingual theme layer maps phrases in any of the three
+**Method.** Two signals score every practice. *Words and themes*: statements and practices are normalised
+(Unicode, Arabic letters, accents), stemmed per language and matched with a field-weighted TF-IDF model.
+*Meaning*: a multilingual sentence encoder (Google's Universal Sentence Encoder v3, run offline) places English,
+French and Arabic text in one space, so a statement meets a practice that says the same thing in other words.
+The two are added with weights chosen on our development judgments; lines about what a city lacks ("no budget")
+are not searched for but checked against each practice's needs. A multilingual theme layer maps phrases in any of the three
 languages onto shared theme ids, which lets a French or Arabic statement reach a practice written in English;
 a lexicon gives French and Arabic words their English equivalents. Themes only hinted at (a lone "families")
 or that the words merely lean towards count for less. Each score is explained by the terms and themes that
 contributed to it.
 
-**Limits.** Relevance is judged by shared themes, so a practice tagged carelessly ranks wrongly; most
-practices are only *described* by their sources; city context (population, languages) is approximate.
+**How we measure.** Assessors graded practices for officials' statements blind (they saw only the statement
+and shuffled candidates): 2 = directly addresses the core problem, 1 = partly relevant, 0 = not useful.
+
+**Limits.** For some statements no practice in the catalog addresses the core problem; most practices are only
+*described* by their sources; city context (population, languages) is approximate.
 """
     )
     st.metric("Practices", len(catalog.practices))
     st.metric("Cities", len(catalog.cities))
     try:
         report = _evaluation(catalog.version)
-        rows = [{"system": name, **{f"nDCG@10 {lang}": v["ndcg@10"] for lang, v in by.items()}, "MRR@10": by["all"]["mrr@10"], "Recall@10": by["all"]["recall@10"]} for name, by in report["ranking"].items()]
+        rows = [{"system": name, "nDCG@5": by["all"]["ndcg@5"], "nDCG@10": by["all"]["ndcg@10"], "top-1 directly relevant": by["all"]["top1"],
+                 "P@5 (grade 2)": by["all"]["p@5"], "MRR": by["all"]["mrr"], "unjudged in top 10": by["all"]["unjudged@10"],
+                 **{f"nDCG@5 {lang}": by.get(lang, {}).get("ndcg@5") for lang in ("en", "fr", "ar")}} for name, by in report["ranking"].items()]
         st.subheader(f"Ranking quality on the held-out test split ({report['statements']} statements)")
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        ag = report.get("agreement") or {}
+        st.caption(f"{report['judged_pairs']:,} judged pairs for these statements. Agreement between two assessors on "
+                   f"{ag.get('pairs', 0)} double-judged pairs: weighted kappa {ag.get('kappa')}.")
     except (FileNotFoundError, ValueError) as exc:
         st.caption(f"Evaluation figures unavailable: {exc}")

