@@ -28,7 +28,12 @@ sys.path.insert(0, str(HERE.parent))
 
 # matcher: the full recommend() (language id, stemming, themes, per-challenge scoring, explanations);
 # matcher-score: the same fitted model's scoring only, to compare like with like against BM25.
-SYSTEMS = ("matcher", "matcher-score", "tfidf", "bm25s", "rank_bm25")
+# matcher / matcher-score: the words-and-themes signal alone (encoder off), as before the meaning signal.
+# meaning: the meaning signal alone; fused: the shipped matcher (words + meaning), full recommend().
+# Practice vectors at 10k and 100k are stored vectors (random unit vectors standing in for encoded ones:
+# encoding 100k texts is a one-off, measured on a sample as `encode_per_s`); queries are really encoded.
+SYSTEMS = ("matcher", "matcher-score", "meaning", "fused", "tfidf", "bm25s", "rank_bm25")
+ENCODE_SAMPLE = 200  # practices encoded for real to measure encoding throughput
 RANK_BM25_MAX = 10_000  # pure-Python scoring of every document per query: skipped above this size
 
 
@@ -58,11 +63,28 @@ def measure(system: str, n: int, n_single: int, n_batch: int) -> dict:
     base_rss = _current_rss_mb()
     texts = [practice_text(p) for p in practices]
     single, batch = queries[:n_single], queries[:n_batch]
-    if system in ("matcher", "matcher-score"):
+    extra: dict = {}
+    if system in ("meaning", "fused"):
+        from matcher.engine import PracticeMatcher, meaning_text
+        from matcher.meaning import UseEncoder
+
+        real = UseEncoder()
+        t0 = time.perf_counter()
+        real.encode([meaning_text(p) for p in practices[:ENCODE_SAMPLE]])
+        extra["encode_per_s"] = round(ENCODE_SAMPLE / (time.perf_counter() - t0), 1)
+        stored = StoredVectors(real, n)
+        t0 = time.perf_counter()
+        weights = {"words": 0.0, "meaning": 1.0} if system == "meaning" else None
+        model = PracticeMatcher(tax, encoder=stored, vector_dir=None, signal_weights=weights).fit(practices, cities)
+        build = time.perf_counter() - t0
+        run_one = lambda q: model.recommend(q, k=10)  # noqa: E731
+        run_batch = lambda qs: [run_one(q) for q in qs]  # noqa: E731
+        index_bytes = model.practice_vectors_.nbytes + (len(pickle.dumps((model.vectorizers_, model.doc_matrix_), protocol=5)) if system == "fused" else 0)
+    elif system in ("matcher", "matcher-score"):
         from matcher.engine import PracticeMatcher
 
         t0 = time.perf_counter()
-        model = PracticeMatcher(tax).fit(practices, cities)
+        model = PracticeMatcher(tax, encoder=None).fit(practices, cities)
         build = time.perf_counter() - t0
         if system == "matcher":
             run_one = lambda q: model.recommend(q, k=10)  # noqa: E731
@@ -127,8 +149,23 @@ def measure(system: str, n: int, n_single: int, n_batch: int) -> dict:
     return {
         "system": system, "n": n, "build_s": round(build, 3), "p50_ms": round(p50, 3), "p95_ms": round(p95, 3),
         "batch_qps": round(len(batch) / batch_s, 1), "peak_rss_mb": round(_rss_mb(), 1), "data_rss_mb": round(base_rss, 1),
-        "index_mb": round(index_bytes / 1e6, 2), "queries": len(single),
+        "index_mb": round(index_bytes / 1e6, 2), "queries": len(single), **extra,
     }
+
+
+class StoredVectors:
+    """Practice vectors as if read from the vector store (random unit vectors); queries encoded for real."""
+
+    def __init__(self, real, n: int):
+        import numpy as np
+
+        self.version, self.real, self.n = "bench-stored", real, n
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(n, 512)).astype(np.float32)
+        self.catalog = x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    def encode(self, texts):
+        return self.catalog if len(texts) == self.n else self.real.encode(texts)
 
 
 def measure_twinning(n_practices: int) -> dict:
@@ -138,7 +175,7 @@ def measure_twinning(n_practices: int) -> dict:
     from matcher.twinning import Twinning
 
     practices, cities, intakes, _, tax = generate(n_practices)
-    model = PracticeMatcher(tax).fit(practices, cities)
+    model = PracticeMatcher(tax, encoder=None).fit(practices, cities)
     catalog = Catalog(tuple(practices), tuple(cities), tuple(intakes), 1, tax)
     t0 = time.perf_counter()
     tw = Twinning(catalog, model)
