@@ -91,7 +91,8 @@ def test_delete_refuses_to_orphan_practices(store, shipped):
     used = shipped.practices[0].city
     with pytest.raises(ImportRejected):
         store.delete("cities", used)
-    assert store.load().city_by_name.get(used) is not None
+    after = store.load()
+    assert after.city_by_name[used].city == used and len(after.cities) == len(shipped.cities)
 
 
 def test_proposal_history(store, shipped):
