@@ -145,6 +145,8 @@ def cmd_export(args) -> int:
 
 
 def compute_stats(catalog: Catalog) -> dict[str, Any]:
+    from .freshness import fill_rates, stale, verified_share, with_results
+
     ps = catalog.practices
     tax_ids = catalog.taxonomy.ids if catalog.taxonomy else []
     theme_counts = Counter(t for p in ps for t in p.themes)
@@ -162,6 +164,11 @@ def compute_stats(catalog: Catalog) -> dict[str, Any]:
         "evidence_levels": {lvl: sum(p.evidence_level == lvl for p in ps) for lvl in EVIDENCE_LEVELS},
         "themes_without_practice": [t for t in tax_ids if not theme_counts.get(t)],
         "themes_with_one_practice": [t for t in tax_ids if theme_counts.get(t) == 1],
+        "themes_with_fewer_than_6": [t for t in tax_ids if theme_counts.get(t, 0) < 6],
+        "results_reported_or_better_per_theme": {t: with_results(p for p in ps if t in p.themes) for t in tax_ids},
+        "implementation_story_fill_rates": fill_rates(ps),
+        "verified_last_24_months_share": verified_share(ps),
+        "needs_checking": len(stale(ps)),
     }
 
 
@@ -170,7 +177,8 @@ def cmd_stats(args) -> int:
     if args.json:
         _print_json(stats)
         return 0
-    for key in ("practices", "cities", "regions", "mena_practices", "cities_with_challenges", "themes_used", "challenges", "avg_themes_per_practice"):
+    for key in ("practices", "cities", "regions", "mena_practices", "cities_with_challenges", "themes_used", "challenges", "avg_themes_per_practice",
+                "verified_last_24_months_share", "needs_checking"):
         print(f"{key:<26}{stats[key]}")
     print("\npractices per region:")
     for k, v in stats["practices_per_region"].items():
@@ -181,6 +189,9 @@ def cmd_stats(args) -> int:
     print("\nevidence levels:")
     for k, v in stats["evidence_levels"].items():
         print(f"  {k:<28}{v}")
+    print("\nimplementation story, share of practices with each field filled from a source:")
+    for k, v in stats["implementation_story_fill_rates"].items():
+        print(f"  {k:<28}{v:.0%}")
     print("\nthemes no practice covers: " + (", ".join(stats["themes_without_practice"]) or "none"))
     return 0
 
@@ -382,6 +393,15 @@ def cmd_gaps(args) -> int:
     for r in rows:
         if r["cities_stating"]:
             print(f"{r['gap_score']:6.3f}  {r['label']:<55} stated by {r['cities_stating']} cities; {r['practices']} practices ({r['well_evidenced_practices']} evaluated) {r['note']}")
+    from .freshness import FRESHNESS_MONTHS, stale
+
+    old = stale(_catalog(args).practices)
+    if old:
+        print(f"\n{len(old)} practices need checking (facts not verified against a source in the last {FRESHNESS_MONTHS} months), oldest first:")
+        for p in old[:20]:
+            print(f"  {p.last_verified or 'never':<12}{p.id}")
+        if len(old) > 20:
+            print(f"  ... and {len(old) - 20} more (the hub's Catalog page lists them all)")
     return 0
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .analysis import Statement
 from .constraints import BUDGET, STAFF, unmet_prerequisites
+from .freshness import needs_checking
 from .results import Recommendation
 from .schema import City, Practice
 
@@ -179,6 +180,8 @@ def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Seq
             matched_theme_labels=[matcher.taxonomy.label(t, st.language) for t in matched],
             contributions=all_contrib,
             prerequisites=list(p.prerequisites),
+            last_verified=p.last_verified.isoformat() if p.last_verified else None,
+            needs_checking=needs_checking(p),
         ))
     return out
 

@@ -37,6 +37,8 @@ class Recommendation:
     # Every contribution to the score: {"kind": word|theme|meaning, "label", "contribution"}; they add up to `score`.
     contributions: list[dict[str, Any]] = field(default_factory=list)
     prerequisites: list[str] = field(default_factory=list)
+    last_verified: str | None = None  # ISO date the facts were last checked against a source
+    needs_checking: bool = False  # never verified, or not in the last 24 months
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -29,6 +29,8 @@ EVIDENCE_LEVELS: tuple[str, ...] = (
     "independently-evaluated",
 )
 STATUSES: tuple[str, ...] = ("active", "ended", "pilot", "unknown")
+# What a practice costs, as a band, when no source gives an amount; "unknown" unless a source says.
+COST_BANDS: tuple[str, ...] = ("unknown", "none", "low", "medium", "high")
 CITY_KINDS: tuple[str, ...] = ("city", "county", "district group", "unnamed", "country group")
 # Kinds that have no single real location and are never drawn on a map.
 UNLOCATED_KINDS: frozenset[str] = frozenset({"unnamed", "country group"})
@@ -54,6 +56,7 @@ Region = Literal[
 ]
 EvidenceLevel = Literal["described", "results-reported", "evaluated", "independently-evaluated"]
 Status = Literal["active", "ended", "pilot", "unknown"]
+CostBand = Literal["unknown", "none", "low", "medium", "high"]
 CityKind = Literal["city", "county", "district group", "unnamed", "country group"]
 
 
@@ -160,6 +163,17 @@ class Practice(_Record):
     source_url: SourceUrl = None
     source_language: LanguageCode = "en"
     last_reviewed: date
+    # The implementation story, from sources only: empty means no source says (shown as "unknown").
+    cost: str = ""  # amount and currency with year, as a source gives it
+    cost_band: CostBand = "unknown"  # with its basis in `cost` when no amount is given
+    staffing: str = ""  # who runs it and how many
+    duration: str = ""  # months, or "ongoing"
+    core_components: list[str] = Field(default_factory=list)  # what must be kept for it to work
+    adaptable_components: list[str] = Field(default_factory=list)  # what a city may change
+    contact_point: str = ""  # the public office or organisation that runs it, never a private person
+    contact_url: SourceUrl = None  # its public web page
+    last_verified: Optional[date] = None  # when the facts were last checked against a source
+    sources: list[Annotated[str, AfterValidator(_http_url)]] = Field(default_factory=list)  # further sources
 
     @field_validator("summary")
     @classmethod

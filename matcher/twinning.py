@@ -19,6 +19,7 @@ from .engine import PracticeMatcher
 from .schema import City, evidence_rank
 from .engine import MAX_STATEMENT_CHARS
 from .analysis import Statement
+from .freshness import needs_checking, with_results
 from .text import analyse, clean, split_challenges
 
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
@@ -450,6 +451,8 @@ def gap_report(catalog: Catalog) -> list[dict[str, Any]]:
             "cities_stating": len(cities),
             "practices": len(ps),
             "well_evidenced_practices": len(strong),
+            "results_reported_or_better": with_results(ps),
+            "needs_checking": sum(needs_checking(p) for p in ps),
             "gap_score": round(gap, 4),
             "note": "no practice covers it" if not ps else ("only weak evidence" if not strong else ""),
         })

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from matcher.engine import EmptyStatement, Filters, NothingToMatch
+from matcher.freshness import FRESHNESS_MONTHS, stale
 from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
 from matcher.schema import EVIDENCE_LEVELS, REGIONS, STATUSES, Proposal
 from matcher.store import ImportRejected
@@ -149,6 +150,8 @@ def render_card(n: int, r, catalog, multi: bool = False) -> None:
             st.markdown(f"**Answers your challenge:** {safe_md(r.challenge)}")
         for note in r.fit_notes:
             st.caption("⚠️ " + safe_md(note))
+        if r.needs_checking:
+            st.caption("Needs checking: " + (f"facts last verified on {r.last_verified}." if r.last_verified else "facts not yet verified against a source by the hub."))
         st.markdown("Source: " + source_link(r.source_title, r.source_url))
 
 
@@ -518,6 +521,12 @@ def _gaps(catalog) -> None:
     if not stated.empty:
         st.altair_chart(alt.Chart(stated).mark_bar().encode(x="gap_score:Q", y=alt.Y("label:N", sort="-x"), tooltip=["label", "cities_stating", "practices", "well_evidenced_practices"]), width="stretch")
     st.dataframe(df, hide_index=True, width="stretch")
+    old = stale(catalog.practices)
+    st.subheader(f"Needs checking ({len(old)})")
+    st.caption(f"Practices whose facts were not verified against a source in the last {FRESHNESS_MONTHS} months, oldest first.")
+    if old:
+        st.dataframe(pd.DataFrame([{"last verified": p.last_verified.isoformat() if p.last_verified else "never", "id": p.id, "title": p.title,
+                                    "city": p.city, "source": p.source_url or p.source_title} for p in old]), hide_index=True, width="stretch")
     st.subheader("Coverage by region and theme")
     cov = pd.DataFrame([{"region": p.region, "theme": t} for p in catalog.practices for t in p.themes])
     st.altair_chart(alt.Chart(cov).mark_rect().encode(x="region:N", y="theme:N", color="count():Q", tooltip=["region", "theme", "count()"]), width="stretch")
