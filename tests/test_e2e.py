@@ -130,3 +130,31 @@ def test_injected_title_is_shown_as_text(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "injected-title.png"))
     page.close()
+
+
+def test_results_survive_downloads_and_page_switches(server, browser):
+    """Both take-away files can be downloaded one after the other, and the results stay on screen,
+    also after visiting another page and coming back."""
+    page = browser.new_page(viewport={"width": 1280, "height": 2200}, accept_downloads=True)
+    page.goto(server + "/", wait_until="domcontentloaded")
+    box = page.get_by_label("Your city's challenges")
+    box.wait_for(state="visible", timeout=60_000)
+    box.fill(STATEMENTS["en"])
+    page.get_by_role("button", name="Find practices").click()
+    titles = card_titles(page)
+    with page.expect_download() as csv_dl:
+        page.get_by_role("button", name="Download shortlist (CSV)").click()
+    assert csv_dl.value.suggested_filename == "shortlist.csv"
+    page.wait_for_timeout(1000)
+    assert card_titles(page) == titles
+    with page.expect_download() as brief_dl:
+        page.get_by_role("button", name="Download one-page brief").click()
+    brief = Path(brief_dl.value.path()).read_text(encoding="utf-8")
+    assert "Cities worth twinning with" in brief or "We understood" in brief
+    page.wait_for_timeout(1000)
+    assert card_titles(page) == titles
+    page.get_by_role("link", name="Twinning partners").click()
+    page.get_by_role("heading", name="Twinning partners").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Find practices").click()
+    assert card_titles(page) == titles
+    page.close()

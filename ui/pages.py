@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from matcher.brief import brief_html, shortlist_rows
 from matcher.engine import EmptyStatement, Filters, NothingToMatch
 from matcher.freshness import FRESHNESS_MONTHS, stale
 from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
@@ -37,6 +38,7 @@ EXAMPLES = {
     "العربية": "يعاني شباب الأحياء المهمشة من البطالة والانقطاع المدرسي.\nنستقبل أعدادا متزايدة من المهاجرين واللاجئين ونحتاج إلى برامج للإدماج والتماسك الاجتماعي.",
 }
 MAX_CHARS = 20_000
+LAST_SEARCH = "find_last_search"  # session-state key of the last search and its results
 STRENGTH_WORDS = {"strong": "Strong", "good": "Good", "partial": "Partial", "weak": "Weak"}
 MEANING_NOTE_MIN = 0.05  # a meaning share worth saying in words on the card
 
@@ -51,8 +53,9 @@ def find_practices() -> None:
     st.caption("Describe your city's challenges in English, French or Arabic. One challenge per line works best.")
     catalog, matcher = model()
     params = st.query_params
+    last = st.session_state.get(LAST_SEARCH)  # the last search, kept across reruns, downloads and page switches
     if "statement" not in st.session_state:
-        st.session_state["statement"] = params.get("q", "")[:MAX_CHARS]
+        st.session_state["statement"] = params.get("q", "")[:MAX_CHARS] or (last["text"] if last else "")
     cols = st.columns(len(EXAMPLES) + 1)
     cols[0].markdown("**Examples:**")
     for col, (name, text) in zip(cols[1:], EXAMPLES.items()):
@@ -60,38 +63,54 @@ def find_practices() -> None:
             st.session_state["statement"] = text
     city_names = [""] + sorted(c.city for c in catalog.cities)
     theme_ids = catalog.taxonomy.ids
+    kept = last["form"] if last else {}
     with st.form("find"):
-        st.text_area("Your city's challenges", key="statement", height=140, max_chars=MAX_CHARS)
+        st.text_area("Your city's challenges (required)", key="statement", height=140, max_chars=MAX_CHARS)
         c1, c2, c3, c4 = st.columns(4)
-        q_city = params.get("city", "")
-        city = c1.selectbox("Your city (optional)", city_names, index=city_names.index(q_city) if q_city in city_names else 0)
-        q_regions = [r for r in params.get_all("region") if r in REGIONS]
+        q_city = params.get("city", kept.get("city", ""))
+        city = c1.selectbox("Your city (optional)", city_names, index=city_names.index(q_city) if q_city in city_names else 0,
+                            format_func=lambda c: c or "(none: show practices from everywhere)")
+        q_regions = [r for r in (params.get_all("region") or kept.get("regions", [])) if r in REGIONS]
         regions = c2.multiselect("Region", REGIONS, default=q_regions)
-        q_themes = [t for t in params.get_all("theme") if t in theme_ids]
+        q_themes = [t for t in (params.get_all("theme") or kept.get("themes", [])) if t in theme_ids]
         themes = c3.multiselect("Theme", theme_ids, default=q_themes, format_func=lambda t: _theme_label(catalog, t))
-        q_ev = params.get("evidence", "")
+        q_ev = params.get("evidence", kept.get("evidence", ""))
         evidence = c4.selectbox("Evidence at least", [""] + list(EVIDENCE_LEVELS), index=([""] + list(EVIDENCE_LEVELS)).index(q_ev) if q_ev in EVIDENCE_LEVELS else 0)
         submitted = st.form_submit_button("Find practices", type="primary")
     text = st.session_state.get("statement", "")
     run = submitted or (params.get("q") and not st.session_state.get("ran_from_link"))
-    if not run:
+    if run:
+        st.session_state["ran_from_link"] = True
+        if not text or not text.strip():
+            st.error("Please describe at least one challenge: the text is empty.")
+            return
+        form = {"city": city, "regions": regions, "themes": themes, "evidence": evidence}
+        share = {"q": text, "city": city, "region": regions, "theme": themes, "evidence": evidence}
+        share = {k: v for k, v in share.items() if v}
+        st.query_params.from_dict(share)
+        asking = catalog.city_by_name.get(city) if city else None
+        filters = Filters(regions=tuple(regions), themes=tuple(themes), min_evidence=evidence or None, exclude_city=asking.city if asking else None)
+        try:
+            statement = matcher.analyse(text)  # analysed once: the results and the partners below both use it
+            resp = matcher.recommend(statement, k=10, filters=filters, asking_city=asking)
+        except (EmptyStatement, NothingToMatch) as exc:
+            st.session_state.pop(LAST_SEARCH, None)
+            st.error(str(exc).capitalize())
+            _suggest_themes(catalog)
+            return
+        last = {"text": text, "form": form, "share": share, "statement": statement, "resp": resp, "version": catalog.version}
+        st.session_state[LAST_SEARCH] = last
+    if not last:
         return
-    st.session_state["ran_from_link"] = True
-    if not text or not text.strip():
-        st.error("Please describe at least one challenge: the text is empty.")
-        return
-    share = {"q": text, "city": city, "region": regions, "theme": themes, "evidence": evidence}
-    share = {k: v for k, v in share.items() if v}
-    st.query_params.from_dict(share)
-    asking = catalog.city_by_name.get(city) if city else None
-    filters = Filters(regions=tuple(regions), themes=tuple(themes), min_evidence=evidence or None, exclude_city=asking.city if asking else None)
-    try:
-        statement = matcher.analyse(text)  # analysed once: the results and the partners below both use it
-        resp = matcher.recommend(statement, k=10, filters=filters, asking_city=asking)
-    except (EmptyStatement, NothingToMatch) as exc:
-        st.error(str(exc).capitalize())
-        _suggest_themes(catalog)
-        return
+    if not run and last["share"]:
+        st.query_params.from_dict(last["share"])  # the address bar keeps the shareable search after a page switch
+    _show_results(catalog, last)
+
+
+def _show_results(catalog, last: dict) -> None:
+    """The results of the last search: drawn from session state, so downloads and page switches keep them."""
+    text, share, statement, resp = last["text"], last["share"], last["statement"], last["resp"]
+    city = last["form"]["city"]
     if resp.truncated:
         st.warning(f"Your statement was long; only its first {MAX_CHARS:,} characters were used.")
     if resp.language == "ar":
@@ -124,9 +143,9 @@ def find_practices() -> None:
         with st.expander(f"Closest, but not a good match ({len(resp.closest)})"):
             for n, r in enumerate(resp.closest, len(resp.results) + 1):
                 render_card(n, r, catalog, multi)
-    _takeaway(text, share, resp)
+    partners = _partners_for_text(statement, city)
+    _takeaway(text, share, resp, partners)
     _map_of_results(catalog, resp)
-    _partners_for_text(statement, city)
 
 
 def render_card(n: int, r, catalog, multi: bool = False) -> None:
@@ -159,38 +178,24 @@ def _suggest_themes(catalog) -> None:
     st.info("Try naming one of these themes: " + ", ".join(safe_md(t.label_in("en")) for t in catalog.taxonomy.themes[:12]) + " …")
 
 
-def _takeaway(text: str, share: dict, resp) -> None:
+def _takeaway(text: str, share: dict, resp, partners) -> None:
     st.subheader("Take it away")
-    rows = [
-        {"rank": i + 1, "title": r.title, "city": r.city, "country": r.country, "match": r.strength, "score": round(r.score, 3), "evidence": r.evidence_level,
-         "matched_themes": r.matched_themes, "answers": r.challenge, "source": r.source_title, "source_url": r.source_url or ""}
-        for i, r in enumerate(resp.results)
-    ]
     c1, c2 = st.columns(2)
-    c1.download_button("Download shortlist (CSV)", rows_to_csv(rows), "shortlist.csv", "text/csv")
-    c2.download_button("Download one-page brief (HTML)", brief_html(text, resp), "brief.html", "text/html")
-    st.markdown("**Shareable link** (add it to this app's address):")
-    st.code("/?" + urlencode(share, doseq=True), language=None)
+    c1.download_button("Download shortlist (CSV)", rows_to_csv(shortlist_rows(resp)), "shortlist.csv", "text/csv")
+    c2.download_button("Download one-page brief (HTML, prints on one A4 page)", brief_html(text, resp, partners), "brief.html", "text/html")
+    st.markdown("**Shareable link** (the copy button is at the right of the box):")
+    st.code(share_link(share), language=None)
 
 
-def brief_html(text: str, resp) -> str:
-    """A printable one-page brief; every value is HTML-escaped."""
-    e = html.escape
-    items = []
-    for i, r in enumerate(resp.results, 1):
-        link = f'<a href="{e(r.source_url)}">{e(r.source_title)}</a>' if r.source_url and r.source_url.startswith(("http://", "https://")) else e(r.source_title)
-        items.append(
-            f"<li><b>{e(r.title)}</b> — {e(r.city)}, {e(r.country)} <i>({e(r.strength)} match, {e(r.evidence_level)})</i>"
-            f"<br>{e(r.summary)}<br><small>Your words it matched: {e(', '.join(r.matched_words[:5]) or '-')}. Source: {link}</small></li>"
-        )
-    direction = "rtl" if resp.language == "ar" else "ltr"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>City Practice Matcher brief</title>"
-        "<style>body{font-family:sans-serif;max-width:800px;margin:auto;font-size:12px}li{margin-bottom:8px}</style></head><body>"
-        f"<h1>Practices for your city's challenges</h1><p dir='{direction}'><b>Your challenges:</b> {e(text)}</p>"
-        f"<p><b>We understood:</b> {e(', '.join(h.label for h in resp.understood))}</p><ol>{''.join(items)}</ol>"
-        f"<p><small>Generated by City Practice Matcher on {date.today().isoformat()}.</small></p></body></html>"
-    )
+def share_link(share: dict) -> str:
+    """The absolute address of this search when Streamlit knows the page's address, else a relative one."""
+    query = "/?" + urlencode(share, doseq=True)
+    try:
+        base = st.context.url or ""
+    except Exception:  # noqa: BLE001 - outside a browser session (AppTest) there is no address
+        base = ""
+    base = base.split("?", 1)[0].rstrip("/")
+    return (base + query) if base.startswith(("http://", "https://")) else query
 
 
 def _map_of_results(catalog, resp) -> None:
@@ -204,16 +209,17 @@ def _map_of_results(catalog, resp) -> None:
         st.map(pd.DataFrame(pts), latitude="lat", longitude="lon", size=40000)
 
 
-def _partners_for_text(statement, city: str) -> None:
+def _partners_for_text(statement, city: str) -> list:
     _, _, tw = twinning()
     try:
         partners = tw.partners(city=city or None, statement=statement, k=3, mode="mentor")
     except TwinningError:
-        return
+        return []
     if partners:
         st.subheader("Cities worth twinning with")
         for p in partners:
             st.markdown(f"- **{safe_md(p.city)}** ({safe_md(p.country)}): " + safe_md("; ".join(p.reasons)))
+    return partners
 
 
 # ---- Twinning partners -----------------------------------------------------------------------
