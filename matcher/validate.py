@@ -99,8 +99,9 @@ def check_catalog(
         if c.kind in UNLOCATED_KINDS:
             if c.lat is not None or c.lon is not None:
                 problems.append(Problem(fc, rownum, "lat", f"a place of kind '{c.kind}' has no real location; leave lat/lon empty"))
-        elif c.lat is None or c.lon is None:
-            problems.append(Problem(fc, rownum, "lat", "coordinates are missing; only kind 'unnamed' or 'country group' may lack them"))
+        elif (c.lat is None) != (c.lon is None):
+            # Unknown coordinates stay unknown (the place is not drawn on maps); half a location is an error.
+            problems.append(Problem(fc, rownum, "lat" if c.lat is None else "lon", "give both coordinates (lat and lon), or neither if the location is not known"))
         if c.population is not None and c.population_year is None:
             problems.append(Problem(fc, rownum, "population_year", "a population needs the year it refers to"))
 

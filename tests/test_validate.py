@@ -65,7 +65,7 @@ def test_duplicate_id_names_first_row(tmp_path):
 @pytest.mark.parametrize(
     "override, field, fragment",
     [
-        ({"lat": None, "lon": None}, "lat", "coordinates are missing"),
+        ({"lat": None}, "lat", "give both coordinates"),
         ({"lat": 95.0}, "lat", "outside -90..90"),
         ({"lon": -181.0}, "lon", "outside -180..180"),
         ({"kind": "unnamed"}, "lat", "no real location"),
