@@ -30,6 +30,11 @@ class Catalog:
         return {c.city: c for c in self.cities}
 
     @cached_property
+    def active_practices(self) -> tuple[Practice, ...]:
+        """The practices search and twinning see: all but the archived ones."""
+        return tuple(p for p in self.practices if not p.archived)
+
+    @cached_property
     def practice_by_id(self) -> dict[str, Practice]:
         return {p.id: p for p in self.practices}
 

@@ -45,7 +45,7 @@ def _catalog(args) -> Catalog:
 def _matcher(catalog: Catalog):
     from .engine import PracticeMatcher
 
-    return PracticeMatcher(catalog.taxonomy).fit(catalog.practices, catalog.cities)
+    return PracticeMatcher(catalog.taxonomy).fit(catalog.active_practices, catalog.cities)
 
 
 # ---- commands --------------------------------------------------------------------------------
@@ -147,11 +147,12 @@ def cmd_export(args) -> int:
 def compute_stats(catalog: Catalog) -> dict[str, Any]:
     from .freshness import fill_rates, stale, verified_share, with_results
 
-    ps = catalog.practices
+    ps = catalog.active_practices
     tax_ids = catalog.taxonomy.ids if catalog.taxonomy else []
     theme_counts = Counter(t for p in ps for t in p.themes)
     return {
         "practices": len(ps),
+        "archived_practices": len(catalog.practices) - len(ps),
         "cities": len(catalog.cities),
         "regions": len({p.region for p in ps}),
         "mena_practices": sum(p.region == "MENA" for p in ps),
@@ -395,7 +396,7 @@ def cmd_gaps(args) -> int:
             print(f"{r['gap_score']:6.3f}  {r['label']:<55} stated by {r['cities_stating']} cities; {r['practices']} practices ({r['well_evidenced_practices']} evaluated) {r['note']}")
     from .freshness import FRESHNESS_MONTHS, stale
 
-    old = stale(_catalog(args).practices)
+    old = stale(_catalog(args).active_practices)
     if old:
         print(f"\n{len(old)} practices need checking (facts not verified against a source in the last {FRESHNESS_MONTHS} months), oldest first:")
         for p in old[:20]:

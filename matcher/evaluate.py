@@ -182,7 +182,7 @@ def variant(matcher: PracticeMatcher, **params) -> PracticeMatcher:
 
 
 def systems(catalog: Catalog, matcher: PracticeMatcher | None = None) -> dict[str, Ranker]:
-    practices = list(catalog.practices)
+    practices = list(catalog.active_practices)
     matcher = matcher or PracticeMatcher(catalog.taxonomy).fit(practices, catalog.cities)
     out: dict[str, Ranker] = {"matcher": matcher_ranker(matcher)}
     if matcher.practice_vectors_ is not None:
@@ -222,7 +222,7 @@ def run(catalog: Catalog, split: str = "test", matcher: PracticeMatcher | None =
         "statements": len(statements),
         "judged_pairs": judged,
         "agreement": agreement(qrels_path),
-        "ranking": evaluate_rankers(systems(catalog, matcher), list(catalog.practices), statements, qrels),
+        "ranking": evaluate_rankers(systems(catalog, matcher), list(catalog.active_practices), statements, qrels),
     }
     return report
 

@@ -174,6 +174,8 @@ class Practice(_Record):
     contact_url: SourceUrl = None  # its public web page
     last_verified: Optional[date] = None  # when the facts were last checked against a source
     sources: list[Annotated[str, AfterValidator(_http_url)]] = Field(default_factory=list)  # further sources
+    # Archived practices are hidden from search and twinning but kept in exports and history.
+    archived: bool = False
 
     @field_validator("summary")
     @classmethod

@@ -41,7 +41,24 @@ class CatalogService:
             version = self.store.version()
             if current is None or current.catalog.version != version:
                 catalog = self.store.load()
-                matcher = PracticeMatcher(catalog.taxonomy).fit(catalog.practices, catalog.cities)
+                matcher = PracticeMatcher(catalog.taxonomy).fit(catalog.active_practices, catalog.cities)
                 current = Snapshot(catalog, matcher)
                 self._current = current
             return current
+
+
+def practice_record(catalog: Catalog, fields: dict, base: dict | None = None) -> dict:
+    """A practice record from a form's fields: the place's country and region come from the city,
+    fields the form does not show are kept from the record being edited, and the review date is today."""
+    from datetime import date
+
+    record = dict(base or {})
+    record.update(fields)
+    place = catalog.city_by_name.get(fields.get("city") or "")
+    record.update({
+        "country": place.country if place else "",
+        "country_code": (place.country_code if place else "") or "",
+        "region": place.region if place else "",
+        "last_reviewed": date.today().isoformat(),
+    })
+    return record

@@ -52,6 +52,16 @@ proposals_t = Table(
     Column("date", String(10), nullable=False),
     Column("recorded_at", String(40), nullable=False),
 )
+events_t = Table(
+    "catalog_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("table_name", String(20), nullable=False),
+    Column("key", String(200), nullable=False, index=True),
+    Column("action", String(20), nullable=False),  # added, edited, archived, restored, imported, deleted
+    Column("by", String(200), nullable=False),
+    Column("at", String(40), nullable=False),
+)
 meta_t = Table("meta", metadata, Column("key", String(50), primary_key=True), Column("value", String(200), nullable=False))
 TABLE_OBJ = {"practices": practices_t, "cities": cities_t, "challenges": challenges_t}
 
@@ -232,6 +242,56 @@ class Store:
         self._write(merge, replace=False, only=table, before_commit=before_commit)
         return result[0]
 
+    # ---- one record at a time, with who and when ---------------------------------------------
+    def add(self, table: str, record: dict[str, Any], by: str, file: str = "form") -> ImportReport:
+        """Add one new record; refuses a key that already exists (editing is a separate action)."""
+        return self._one(table, record, by, file, must_exist=False, action="added")
+
+    def edit(self, table: str, record: dict[str, Any], by: str, file: str = "form") -> ImportReport:
+        """Change one existing record; refuses a key that does not exist (adding is a separate action)."""
+        return self._one(table, record, by, file, must_exist=True, action="edited")
+
+    def _one(self, table: str, record: dict[str, Any], by: str, file: str, must_exist: bool, action: str) -> ImportReport:
+        key = KEY_FIELD[table]
+        result: list[ImportReport] = []
+
+        def merge(current):
+            exists = any(r[key] == record.get(key) for r in current[table])
+            if exists != must_exist:
+                thing = {"practices": "practice", "cities": "city", "challenges": "stated challenge"}[table]
+                msg = (f"a {thing} with {key} {record.get(key)!r} already exists: choose 'Edit' to change it, or give the new one another {key}"
+                       if exists else f"there is no {thing} with {key} {record.get(key)!r} to edit")
+                raise ImportRejected([Problem(file, 1, key, msg)])
+            report, new = self.plan_upsert(current, table, [(1, record)], file)
+            result.append(report)
+            return new
+
+        self._write(merge, replace=False, only=table, event=(table, str(record.get(key)), action, by))
+        return result[0]
+
+    def set_archived(self, practice_id: str, archived: bool, by: str) -> None:
+        """Archive (hide from search, keep in exports and history) or restore a practice."""
+
+        def flip(current):
+            rows = [r for r in current["practices"] if r["id"] == practice_id]
+            if not rows:
+                raise KeyError(f"no practice with id {practice_id!r}")
+            if bool(rows[0].get("archived")) == archived:
+                raise ValueError(f"{practice_id} is already {'archived' if archived else 'in the catalog'}")
+            new = dict(current)
+            new["practices"] = [dict(r, archived=archived) if r["id"] == practice_id else r for r in current["practices"]]
+            return new
+
+        self._write(flip, replace=False, only="practices", event=("practices", practice_id, "archived" if archived else "restored", by))
+
+    def history(self, key: str | None = None) -> list[dict[str, Any]]:
+        """Who changed which record, and when (oldest first)."""
+        q = select(events_t).order_by(events_t.c.event_id)
+        if key:
+            q = q.where(events_t.c.key == key)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
     def delete(self, table: str, key_value: str) -> None:
         key = KEY_FIELD[table]
 
@@ -248,7 +308,8 @@ class Store:
 
         self._write(drop, replace=False, only=table)
 
-    def _write(self, build: Callable, replace: bool, only: str | None = None, before_commit: Callable[[], None] | None = None) -> None:
+    def _write(self, build: Callable, replace: bool, only: str | None = None, before_commit: Callable[[], None] | None = None,
+               event: tuple[str, str, str, str] | None = None) -> None:
         """Read the current tables, build the new ones and write them, all in one transaction."""
         with self._write_lock:
             with self.engine.begin() as conn:
@@ -268,6 +329,10 @@ class Store:
                         values.append(v)
                     if values:
                         conn.execute(t.insert(), values)
+                if event:
+                    table_name, key_value, action, by = event
+                    conn.execute(events_t.insert().values(table_name=table_name, key=key_value, action=action, by=by or "unknown",
+                                                          at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
                 if before_commit:
                     before_commit()
                 self._bump(conn)

@@ -441,7 +441,7 @@ def gap_report(catalog: Catalog) -> list[dict[str, Any]]:
     rows = []
     for t in (tax.ids if tax else sorted(demand)):
         cities = demand.get(t, set())
-        ps = [p for p in catalog.practices if t in p.themes]
+        ps = [p for p in catalog.active_practices if t in p.themes]
         strong = [p for p in ps if evidence_rank(p.evidence_level) >= 2]
         supply = sum(EVIDENCE_WEIGHT[max(0, evidence_rank(p.evidence_level))] for p in ps)
         gap = len(cities) / (1.0 + supply) if cities else 0.0

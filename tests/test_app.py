@@ -162,11 +162,58 @@ def test_network_pairing_after_sign_in():
     assert any("greedy" in m.value for m in at.markdown)
 
 
-def test_catalog_page_after_sign_in_shows_problems_inline():
+def _fill_practice(at, **values):
+    for label, value in values.items():
+        widget = next(w for w in [*at.text_input, *at.text_area] if w.label.startswith(label))
+        widget.input(value)
+
+
+def test_catalog_add_shows_problems_next_to_their_fields():
     at = sign_in(page("catalog_admin").run())
     assert not at.exception and len(at.tabs) == 6
-    submit(at, "Save practice")  # empty form
-    assert at.error and "nothing was written" in at.error[0].value
+    next(t for t in at.text_input if t.label.startswith("Your name")).input("Test Hub")
+    at.run()
+    submit(at, "Add practice")  # empty form
+    errors = [e.value for e in at.error]
+    assert any("slug" in e for e in errors) and any("words" in e for e in errors)  # id and summary, each under its field
+    assert not any("nothing was written" in e and "row" in e for e in errors)
+
+
+def test_catalog_add_with_an_existing_id_is_refused(shipped):
+    at = sign_in(page("catalog_admin").run())
+    next(t for t in at.text_input if t.label.startswith("Your name")).input("Test Hub")
+    at.run()
+    existing = shipped.practices[0]
+    _fill_practice(at, **{"id (slug)": existing.id, "Title": "Something else entirely", "Lead actor": "Someone",
+                          "Summary": "A different practice " * 10, "Source title": "A source"})
+    city = next(sb for sb in at.selectbox if sb.label == "City *")
+    city.select(existing.city)
+    next(m for m in at.multiselect if m.label.startswith("Themes")).select(existing.themes[0])
+    submit(at, "Add practice")
+    assert not at.exception
+    assert any("already exists" in e.value and "Edit" in e.value for e in at.error)
+    from ui.components import get_store
+
+    assert get_store().load().practice_by_id[existing.id].title == existing.title  # nothing overwritten
+
+
+def test_archive_hides_a_practice_from_search_and_restore_brings_it_back(shipped):
+    from ui.components import get_service, get_store
+
+    at = sign_in(page("catalog_admin").run())
+    next(t for t in at.text_input if t.label.startswith("Your name")).input("Test Hub")
+    at.radio(key="pf_mode").set_value("Archive or restore a practice").run()
+    target = get_service().snapshot().matcher.recommend("young people recruited by gangs", k=1).results[0].practice_id
+    next(sb for sb in at.selectbox if sb.label == "Practice").select(target).run()
+    next(b for b in at.button if b.label.startswith("Archive")).click().run()
+    assert not at.exception and any("archived" in s.value for s in at.success)
+    snap = get_service().snapshot()
+    assert target in snap.catalog.practice_by_id and snap.catalog.practice_by_id[target].archived  # kept
+    assert target not in [r.practice_id for r in snap.matcher.recommend("young people recruited by gangs", k=10).results]
+    next(b for b in at.button if b.label.startswith("Restore")).click().run()
+    assert target in [r.practice_id for r in get_service().snapshot().matcher.recommend("young people recruited by gangs", k=10).results]
+    assert [h["action"] for h in get_store().history(target)] == ["archived", "restored"]
+    assert all(h["by"] == "Test Hub" for h in get_store().history(target))
 
 
 def test_about_page_shows_evaluation():

@@ -113,3 +113,30 @@ def test_bad_database_url_is_a_clear_error():
         Store("notadb://x/y")
     with pytest.raises(StoreError):
         Store("sqlite:////proc/definitely/not/writable/cat.sqlite")
+
+
+def test_add_refuses_an_existing_key_and_edit_a_missing_one(store, shipped):
+    existing = shipped.practices[0].model_dump(mode="json")
+    with pytest.raises(ImportRejected) as exc:
+        store.add("practices", dict(existing, title="Overwritten?"), by="tester")
+    assert "already exists" in str(exc.value.problems[0].message)
+    assert store.load().practice_by_id[existing["id"]].title == existing["title"]
+    with pytest.raises(ImportRejected) as exc:
+        store.edit("practices", dict(existing, id="zz-not-there"), by="tester")
+    assert "no practice" in exc.value.problems[0].message
+    store.edit("practices", dict(existing, title="A clearer title"), by="tester")
+    assert store.load().practice_by_id[existing["id"]].title == "A clearer title"
+    assert [(h["action"], h["by"]) for h in store.history(existing["id"])] == [("edited", "tester")]
+
+
+def test_archive_keeps_the_record_and_restore_brings_it_back(store, shipped):
+    pid = shipped.practices[3].id
+    store.set_archived(pid, True, by="hub")
+    cat = store.load()
+    assert cat.practice_by_id[pid].archived and pid not in {p.id for p in cat.active_practices}
+    assert any(r["id"] == pid for r in store.export()["practices"])  # still exported
+    with pytest.raises(ValueError):
+        store.set_archived(pid, True, by="hub")
+    store.set_archived(pid, False, by="hub")
+    assert pid in {p.id for p in store.load().active_practices}
+    assert [h["action"] for h in store.history(pid)] == ["archived", "restored"]

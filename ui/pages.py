@@ -14,6 +14,7 @@ import streamlit as st
 
 from matcher.brief import brief_html, shortlist_rows
 from matcher.engine import EmptyStatement, Filters, NothingToMatch
+from matcher.service import practice_record
 from matcher.freshness import FRESHNESS_MONTHS, stale
 from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
 from matcher.schema import EVIDENCE_LEVELS, REGIONS, STATUSES, Proposal
@@ -402,28 +403,69 @@ def _show_problems(exc: ImportRejected) -> None:
     st.dataframe(pd.DataFrame([p.as_dict() for p in exc.problems]), hide_index=True, width="stretch")
 
 
+PF_PROBLEMS = "practice_form_problems"  # field -> message, shown under the field after a refused save
+
+
+def _field_error(problems: dict[str, str], *fields: str) -> None:
+    for f in fields:
+        if f in problems:
+            st.error(problems[f], icon=":material/error:")
+
+
+def _editor() -> str:
+    """Who is changing the catalog, for the history: the signed-in account, else the name typed here."""
+    user = getattr(st, "user", None)
+    email = getattr(user, "email", None) if getattr(user, "is_logged_in", False) else None
+    if email:
+        return str(email)
+    return st.session_state.get("editor_name", "").strip()
+
+
 def _practice_form(catalog) -> None:
-    ids = [""] + sorted(p.id for p in catalog.practices)
-    chosen = st.selectbox("Edit an existing practice (or leave empty to add one)", ids)
-    cur = catalog.practice_by_id[chosen].model_dump(mode="json") if chosen else {}
+    mode = st.radio("What do you want to do?", ["Add a new practice", "Edit a practice", "Archive or restore a practice"], horizontal=True, key="pf_mode")
+    st.text_input("Your name (required; recorded in the change history)", key="editor_name", disabled=bool(_editor()) and not st.session_state.get("editor_name"))
+    if mode == "Archive or restore a practice":
+        _archive_form(catalog)
+        return
+    cur: dict = {}
+    if mode == "Edit a practice":
+        ids = sorted(p.id for p in catalog.practices)
+        chosen = st.selectbox("Practice to edit", ids, index=None, placeholder="Choose a practice", format_func=lambda i: f"{i}: {catalog.practice_by_id[i].title}")
+        if not chosen:
+            return
+        cur = catalog.practice_by_id[chosen].model_dump(mode="json")
+    problems: dict[str, str] = st.session_state.get(PF_PROBLEMS, {})
     summary_preview = st.session_state.get("pf_summary", cur.get("summary", ""))
     if summary_preview:
         sug = catalog.taxonomy.suggest(summary_preview)
         if sug:
             st.caption("Suggested themes from the summary: " + ", ".join(safe_md(f"{h.theme_id} ({', '.join(h.phrases[:2])})") for h in sug))
-    with st.form("practice_form"):
+    st.caption("Fields marked * are required.")
+    with st.form("practice_form", clear_on_submit=False):
         c1, c2 = st.columns(2)
-        pid = c1.text_input("id (slug)", cur.get("id", ""))
-        title = c2.text_input("Title", cur.get("title", ""))
+        with c1:
+            pid = st.text_input("id (slug) *", cur.get("id", ""), disabled=bool(cur), help="Lowercase words joined by hyphens, e.g. sousse-migrant-observatory. It cannot change once saved.")
+            _field_error(problems, "id")
+        with c2:
+            title = st.text_input("Title *", cur.get("title", ""))
+            _field_error(problems, "title")
         cities = sorted(c.city for c in catalog.cities)
-        city = c1.selectbox("City", cities, index=cities.index(cur["city"]) if cur.get("city") in cities else 0)
-        lead = c2.text_input("Lead actor", cur.get("lead_actor", ""))
-        summary = st.text_area("Summary (30–150 words)", cur.get("summary", ""), key="pf_summary")
-        themes = st.multiselect("Themes (1–5)", catalog.taxonomy.ids, default=cur.get("themes", []))
+        with c1:
+            city = st.selectbox("City *", cities, index=cities.index(cur["city"]) if cur.get("city") in cities else None, placeholder="Choose a city")
+            _field_error(problems, "city", "country", "region", "country_code")
+        with c2:
+            lead = st.text_input("Lead actor *", cur.get("lead_actor", ""))
+            _field_error(problems, "lead_actor")
+        summary = st.text_area("Summary (30–150 words) *", cur.get("summary", ""), key="pf_summary")
+        _field_error(problems, "summary")
+        themes = st.multiselect("Themes (1–5) *", catalog.taxonomy.ids, default=cur.get("themes", []))
+        _field_error(problems, "themes")
         c3, c4, c5 = st.columns(3)
-        evidence = c3.selectbox("Evidence level", EVIDENCE_LEVELS, index=EVIDENCE_LEVELS.index(cur.get("evidence_level", "described")))
+        evidence = c3.selectbox("Evidence level *", EVIDENCE_LEVELS, index=EVIDENCE_LEVELS.index(cur.get("evidence_level", "described")))
         status = c4.selectbox("Status", STATUSES, index=STATUSES.index(cur.get("status", "unknown")))
-        year = c5.text_input("Start year", str(cur.get("start_year") or ""))
+        with c5:
+            year = st.text_input("Start year", str(cur.get("start_year") or ""))
+            _field_error(problems, "start_year")
         challenges = st.text_input("Challenges addressed (; separated)", "; ".join(cur.get("challenges_addressed", [])))
         approach = st.text_input("Approach", cur.get("approach", ""))
         targets = st.text_input("Target groups (; separated)", "; ".join(cur.get("target_groups", [])))
@@ -432,26 +474,66 @@ def _practice_form(catalog) -> None:
         lessons = st.text_area("Lessons", cur.get("lessons", ""))
         prereq = st.text_input("Prerequisites (; separated)", "; ".join(cur.get("prerequisites", [])))
         s1, s2, s3 = st.columns(3)
-        src_title = s1.text_input("Source title", cur.get("source_title", ""))
-        src_url = s2.text_input("Source URL", cur.get("source_url") or "")
-        src_lang = s3.text_input("Source language", cur.get("source_language", "en"))
-        submitted = st.form_submit_button("Save practice", type="primary")
+        with s1:
+            src_title = st.text_input("Source title *", cur.get("source_title", ""))
+            _field_error(problems, "source_title")
+        with s2:
+            src_url = st.text_input("Source URL", cur.get("source_url") or "")
+            _field_error(problems, "source_url")
+        with s3:
+            src_lang = st.text_input("Source language", cur.get("source_language", "en"))
+            _field_error(problems, "source_language")
+        submitted = st.form_submit_button("Save changes" if cur else "Add practice", type="primary")
     if not submitted:
         return
-    city_rec = catalog.city_by_name.get(city)
-    record = {
-        "id": pid, "title": title, "city": city, "country": city_rec.country if city_rec else "", "country_code": (city_rec.country_code if city_rec else "") or "",
-        "region": city_rec.region if city_rec else "", "summary": summary, "challenges_addressed": _split(challenges), "approach": approach,
-        "target_groups": _split(targets), "lead_actor": lead, "partners": _split(partners), "themes": themes,
+    who = _editor()
+    if not who:
+        st.error("Type your name above first: every change is recorded with who made it.")
+        return
+    record = practice_record(catalog, {
+        "id": pid if not cur else cur["id"], "title": title, "city": city or "", "summary": summary, "challenges_addressed": _split(challenges),
+        "approach": approach, "target_groups": _split(targets), "lead_actor": lead, "partners": _split(partners), "themes": themes,
         "start_year": year.strip() or None, "status": status, "results": results, "evidence_level": evidence, "lessons": lessons,
         "prerequisites": _split(prereq), "source_title": src_title, "source_url": src_url.strip() or None, "source_language": src_lang,
-        "last_reviewed": date.today().isoformat(),
-    }
+    }, base=cur)
     try:
-        report = get_store().upsert("practices", [(1, record)], file="form")
-        st.success(f"Saved ({report}). The matching model is rebuilt for the new catalog.")
+        write = get_store().edit if cur else get_store().add
+        report = write("practices", record, by=who)
     except ImportRejected as exc:
-        _show_problems(exc)
+        st.session_state[PF_PROBLEMS] = {p.field: p.message for p in exc.problems}
+        st.rerun()
+    st.session_state.pop(PF_PROBLEMS, None)
+    st.success(f"Saved {record['id']} ({report}). The matching model is rebuilt for the new catalog.")
+
+
+def _archive_form(catalog) -> None:
+    """Archive hides a practice from search and twinning; it stays in exports and in the history."""
+    ids = sorted(p.id for p in catalog.practices)
+    chosen = st.selectbox("Practice", ids, index=None, placeholder="Choose a practice", key="archive_pick",
+                          format_func=lambda i: f"{i}: {catalog.practice_by_id[i].title}")
+    if not chosen:
+        return
+    archived = catalog.practice_by_id[chosen].archived
+    st.markdown("**Now:** " + ("archived (hidden from search and twinning; kept in exports)" if archived else "in the catalog"))
+    flash = st.session_state.pop("archive_flash", None)
+    if flash:
+        st.success(flash)
+    if st.button("Restore to the catalog" if archived else "Archive (hide from search)", type="primary"):
+        who = _editor()
+        if not who:
+            st.error("Type your name above first: every change is recorded with who made it.")
+            return
+        try:
+            get_store().set_archived(chosen, not archived, by=who)
+        except (KeyError, ValueError) as exc:
+            st.error(str(exc))
+            return
+        st.session_state["archive_flash"] = f"{chosen} {'restored' if archived else 'archived'}."
+        st.rerun()
+    hist = get_store().history(chosen)
+    if hist:
+        st.caption("History of this practice")
+        st.dataframe(pd.DataFrame([{"when": h["at"], "what": h["action"], "who": h["by"]} for h in hist]), hide_index=True, width="stretch")
 
 
 def _intake_form(catalog) -> None:
@@ -527,7 +609,7 @@ def _gaps(catalog) -> None:
     if not stated.empty:
         st.altair_chart(alt.Chart(stated).mark_bar().encode(x="gap_score:Q", y=alt.Y("label:N", sort="-x"), tooltip=["label", "cities_stating", "practices", "well_evidenced_practices"]), width="stretch")
     st.dataframe(df, hide_index=True, width="stretch")
-    old = stale(catalog.practices)
+    old = stale(catalog.active_practices)
     st.subheader(f"Needs checking ({len(old)})")
     st.caption(f"Practices whose facts were not verified against a source in the last {FRESHNESS_MONTHS} months, oldest first.")
     if old:
