@@ -219,7 +219,7 @@ def _filters(args, catalog: Catalog):
 
 
 RESULT_KEYS = ["practice_id", "title", "city", "country", "score", "strength", "themes", "matched_themes", "matched_theme_labels",
-               "matched_words", "top_terms", "contributions", "evidence_level", "challenge", "fit_notes", "source_title", "source_url"]
+               "matched_words", "top_terms", "contributions", "evidence_level", "challenge", "fit_notes", "story", "needs_checking", "last_verified", "source_title", "source_url"]
 
 
 def _rows(recs) -> list[dict[str, Any]]:

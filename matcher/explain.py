@@ -182,7 +182,21 @@ def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Seq
             prerequisites=list(p.prerequisites),
             last_verified=p.last_verified.isoformat() if p.last_verified else None,
             needs_checking=needs_checking(p),
+            story=implementation_story(p),
         ))
+    return out
+
+
+STORY_SHOWN = ("cost", "cost_band", "staffing", "duration", "status", "core_components", "adaptable_components", "contact_point", "contact_url", "lessons")
+
+
+def implementation_story(p: Practice) -> dict[str, Any]:
+    """The implementation-story fields a source gave for this practice (unknown ones left out)."""
+    out: dict[str, Any] = {}
+    for f in STORY_SHOWN:
+        v = getattr(p, f)
+        if v and v != "unknown":
+            out[f] = list(v) if isinstance(v, list) else v
     return out
 
 

@@ -39,6 +39,9 @@ class Recommendation:
     prerequisites: list[str] = field(default_factory=list)
     last_verified: str | None = None  # ISO date the facts were last checked against a source
     needs_checking: bool = False  # never verified, or not in the last 24 months
+    # The implementation story from the sources (cost, staffing, duration, status, components, contact);
+    # a field no source gives is absent, and the UI says "unknown".
+    story: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -65,6 +65,7 @@ def test_find_practices_shows_cards(text, expect_theme):
     cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert len(cards) >= 5
     assert any(m.value.startswith("**Your words it matched:**") for m in at.markdown)
+    assert any(m.value.startswith("**Contact (public office):**") for m in at.markdown)  # the implementation story
     assert any(m.value.endswith("match") and m.value.split("**")[1] in ("Strong", "Good", "Partial") for m in at.markdown)
     assert any(m.value.startswith("Source: ") for m in at.markdown)
     assert at.query_params["q"] == [text] or at.query_params["q"] == text
@@ -216,10 +217,11 @@ def test_archive_hides_a_practice_from_search_and_restore_brings_it_back(shipped
     assert all(h["by"] == "Test Hub" for h in get_store().history(target))
 
 
-def test_about_page_shows_evaluation():
+def test_about_page_shows_evaluation_and_story_fill_rates():
     at = page("about").run()
     assert not at.exception
     assert any("Ranking quality" in s.value for s in at.subheader)
+    assert any("implementation stories" in s.value for s in at.subheader)
 
 
 def test_query_params_bad_values_are_ignored():

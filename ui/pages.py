@@ -15,7 +15,7 @@ import streamlit as st
 from matcher.brief import brief_html, shortlist_rows
 from matcher.engine import EmptyStatement, Filters, NothingToMatch
 from matcher.service import practice_record
-from matcher.freshness import FRESHNESS_MONTHS, stale
+from matcher.freshness import FRESHNESS_MONTHS, fill_rates, stale, verified_share
 from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
 from matcher.schema import EVIDENCE_LEVELS, REGIONS, STATUSES, Proposal
 from matcher.store import ImportRejected
@@ -170,9 +170,26 @@ def render_card(n: int, r, catalog, multi: bool = False) -> None:
             st.markdown(f"**Answers your challenge:** {safe_md(r.challenge)}")
         for note in r.fit_notes:
             st.caption("⚠️ " + safe_md(note))
+        _story(r.story)
         if r.needs_checking:
             st.caption("Needs checking: " + (f"facts last verified on {r.last_verified}." if r.last_verified else "facts not yet verified against a source by the hub."))
         st.markdown("Source: " + source_link(r.source_title, r.source_url))
+
+
+STORY_LABELS = {"cost": "Cost", "cost_band": "Cost band", "staffing": "Who runs it", "duration": "Duration", "status": "Status",
+                 "core_components": "Essential to keep", "adaptable_components": "What cities adapted", "contact_point": "Contact (public office)",
+                 "lessons": "Lessons"}
+
+
+def _story(story: dict) -> None:
+    """The implementation story: what the sources say it takes; what they do not say is shown as unknown."""
+    with st.expander("How it is run: cost, staff, duration, contact"):
+        for key, label in STORY_LABELS.items():
+            v = story.get(key)
+            shown = "; ".join(v) if isinstance(v, list) else v
+            st.markdown(f"**{label}:** " + (safe_md(shown) if shown else "_unknown (no source says)_"))
+        if story.get("contact_url"):
+            st.markdown(source_link("Contact page", story["contact_url"]))
 
 
 def _suggest_themes(catalog) -> None:
@@ -660,8 +677,13 @@ and shuffled candidates): 2 = directly addresses the core problem, 1 = partly re
 *described* by their sources; city context (population, languages) is approximate.
 """
     )
-    st.metric("Practices", len(catalog.practices))
+    st.metric("Practices", len(catalog.active_practices))
     st.metric("Cities", len(catalog.cities))
+    rates = fill_rates(catalog.active_practices)
+    st.subheader("How complete the implementation stories are")
+    st.caption(f"Share of practices for which a source gives each field; the rest is shown as unknown. "
+               f"Facts checked against a source in the last {FRESHNESS_MONTHS} months: {verified_share(catalog.active_practices):.0%}.")
+    st.dataframe(pd.DataFrame([{"field": k.replace("_", " "), "filled from a source": f"{v:.0%}"} for k, v in rates.items()]), hide_index=True)
     try:
         report = _evaluation(catalog.version)
         rows = [{"system": name, "nDCG@5": by["all"]["ndcg@5"], "nDCG@10": by["all"]["ndcg@10"], "top-1 directly relevant": by["all"]["top1"],
