@@ -369,7 +369,7 @@ def cmd_pairs(args) -> int:
     tw = _twinning(args)
     cities = [c.strip() for c in args.cities.split(",") if c.strip()] if args.cities else None
     try:
-        result = tw.pairs(cities=cities, constraints=_constraints(args), mentor_capacity=args.mentor_capacity)
+        result = tw.pairs(cities=cities, constraints=_constraints(args), mentor_capacity=args.mentor_capacity, include_groups=args.include_groups)
     except TwinningError as exc:
         raise CliError(str(exc))
     if args.json:
@@ -377,10 +377,10 @@ def cmd_pairs(args) -> int:
         return 0
     for r in result["pairs"]:
         a, b = (r["mentee"], r["mentor"]) if result["mode"] == "mentor" else (r["city_a"], r["city_b"])
-        print(f"{a} <-> {b}  weight {r['weight']:.3f}")
+        print(f"{a} <-> {b}  score {r['weight']:.2f}: {r['reason']}")
     for u in result["unpaired"]:
-        print(f"unpaired: {u['city']}: {u['reason']}")
-    print(f"total weight {result['total_weight']:.3f} (greedy pairing: {result['greedy_weight']:.3f})")
+        print(f"not paired: {u['city']}: {u['reason']}")
+    print(f"pair quality {result['total_weight']:.2f} in all (pairing the strongest links first: {result['greedy_weight']:.2f})")
     return 0
 
 
@@ -474,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             s.add_argument("--cities", help="comma-separated city names")
             s.add_argument("--mentor-capacity", type=int, help="mentor mode: each mentor takes at most N mentees")
+            s.add_argument("--include-groups", action="store_true", help="also pair groups of places and unnamed places (default: cities and counties)")
         s.add_argument("--region")
         s.add_argument("--exclude-same-country", action="store_true")
         s.add_argument("--shared-language", action="store_true", help="require a shared working language")

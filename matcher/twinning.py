@@ -25,6 +25,9 @@ from .text import analyse, clean, split_challenges
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
 CONTEXT_WEIGHTS = {"shared_language": 0.4, "same_region": 0.3, "population_band": 0.3}
 RELEVANT = 0.15  # a practice scoring at least this on a need counts as experience on it
+# Places that are one city (a county is one local government); groups and unnamed places join a
+# network pairing only when asked for.
+PAIRABLE_KINDS: tuple[str, ...] = ("city", "county")
 
 
 class TwinningError(ValueError):
@@ -244,7 +247,7 @@ class Twinning:
         return out[: max(1, int(k))]
 
     # ---- network pairing ---------------------------------------------------------------
-    def _select(self, cities: Sequence[str] | None, regions: Sequence[str]) -> list[City]:
+    def _select(self, cities: Sequence[str] | None, regions: Sequence[str], include_groups: bool = False) -> list[City]:
         if cities:
             chosen = [self.city(c) for c in cities]
             if regions:
@@ -252,7 +255,7 @@ class Twinning:
                 if outside:
                     raise TwinningError(f"contradictory constraints: {', '.join(outside)} is not in region {', '.join(regions)}")
         else:
-            chosen = [c for c in self.cities if not regions or c.region in regions]
+            chosen = [c for c in self.cities if (not regions or c.region in regions) and (include_groups or c.kind in PAIRABLE_KINDS)]
         chosen = sorted({c.city: c for c in chosen}.values(), key=lambda c: c.city)
         if len(chosen) < 2:
             raise TwinningError("pairing needs at least two cities; widen the region or list more cities")
@@ -315,19 +318,57 @@ class Twinning:
         constraints: Constraints = Constraints(),
         mentor_capacity: int | None = None,
         candidates_per_city: int = 25,
+        include_groups: bool = False,
     ) -> dict[str, Any]:
         """Optimal pairing of a set of cities. Peer: max-weight matching. Mentor: min-cost flow.
 
         Each city keeps its `candidates_per_city` best possible partners as candidate edges; the result
         is optimal over those edges (exact whenever a set has at most candidates_per_city + 1 cities).
+        Groups of places and unnamed places take part only with `include_groups` (or when listed by name).
+        Every pair carries a one-line reason; every unpaired city says what kept it out.
         """
         if mentor_capacity is not None and mentor_capacity < 1:
             raise TwinningError("--mentor-capacity must be at least 1")
-        chosen = self._select(cities, constraints.regions)
+        chosen = self._select(cities, constraints.regions, include_groups)
         pair_constraints = Constraints(constraints.exclude_same_country, constraints.require_shared_language, ())
         if mentor_capacity is None:
-            return self._peer_pairs(chosen, pair_constraints, candidates_per_city)
-        return self._mentor_pairs(chosen, pair_constraints, mentor_capacity, candidates_per_city)
+            result = self._peer_pairs(chosen, pair_constraints, candidates_per_city)
+            a_key, b_key = "city_a", "city_b"
+        else:
+            result = self._mentor_pairs(chosen, pair_constraints, mentor_capacity, candidates_per_city)
+            a_key, b_key = "mentee", "mentor"
+        for row in result["pairs"]:
+            row["reason"] = self.pair_reason(self.city(row[a_key]), self.city(row[b_key]))
+        return result
+
+    def covered_needs(self, needing: City, offering: City) -> list[str]:
+        """Theme labels of `needing`'s stated needs that `offering`'s practices answer (best score >= RELEVANT)."""
+        needs = self.needs[needing.city]
+        cols = self.offers[offering.city]
+        if not needs or not cols:
+            return []
+        scores = self.need_matrix(needing.city)[:, cols].max(axis=1)
+        labels: list[str] = []
+        for (text, themes), s in zip(needs, scores):
+            if s >= RELEVANT:
+                for t in themes[:1] or ["(no theme)"]:
+                    label = self.matcher.taxonomy.label(t, "en") if t != "(no theme)" else text[:60]
+                    if label not in labels:
+                        labels.append(label)
+        return labels
+
+    def pair_reason(self, a: City, b: City) -> str:
+        """One line: what each side's practices answer of the other's needs, and the context they share."""
+        parts = []
+        ab, ba = self.covered_needs(a, b), self.covered_needs(b, a)
+        if ab:
+            parts.append(f"{b.city} has practices for {a.city}'s needs ({', '.join(ab[:3])})")
+        if ba:
+            parts.append(f"{a.city} has practices for {b.city}'s needs ({', '.join(ba[:3])})")
+        _, ctx = context_score(a, b)
+        if ctx["explanation"] != "little shared context":
+            parts.append(ctx["explanation"])
+        return "; ".join(parts) or "weak link: little to exchange under these settings"
 
     @staticmethod
     def _candidate_edges(w: np.ndarray, k: int, symmetric: bool) -> list[tuple[int, int]]:
@@ -357,12 +398,26 @@ class Twinning:
         greedy = _greedy(edges, capacity=None)
         paired = {c for r in rows for c in (r["city_a"], r["city_b"])}
         with_edges = {c for e in edges for c in e[:2]}
-        unpaired = [
-            {"city": c, "reason": "no allowed partner with anything to exchange (no matching needs or offers under these constraints)" if c not in with_edges else "its possible partners were paired better elsewhere"}
-            for c in names if c not in paired
-        ]
+        unpaired = [{"city": c, "reason": self._unpaired_reason(self.city(c), c in with_edges, cons)} for c in names if c not in paired]
         total = sum(r["weight"] for r in rows)
         return {"mode": "peer", "pairs": rows, "unpaired": unpaired, "total_weight": round(total, 6), "greedy_weight": round(greedy, 6), "cities": names}
+
+    def _unpaired_reason(self, c: City, had_partner: bool, cons: Constraints) -> str:
+        """What kept a city out of a peer pairing, and what would bring it in."""
+        if had_partner:
+            return "its possible partners were each paired with a better match; pair it by hand or pair a smaller group"
+        if not self.needs[c.city] and not self.offers[c.city]:
+            return "no stated challenges and no documented practices yet: record its challenges or add its practices"
+        if not self.needs[c.city]:
+            return "no stated challenges (record them in the Catalog page); its practices answer no other city's needs here"
+        blocked = []
+        if cons.exclude_same_country:
+            blocked.append("'only across countries'")
+        if cons.require_shared_language:
+            blocked.append("'shared working language'")
+        if blocked:
+            return "no partner with practices for its needs under " + " and ".join(blocked) + ": try without that setting"
+        return "no city in this group has practices that answer its stated needs: widen the region"
 
     def _mentor_pairs(self, chosen: list[City], cons: Constraints, capacity: int, k: int) -> dict[str, Any]:
         mentees = [c for c in chosen if self.needs[c.city]]

@@ -160,7 +160,27 @@ def test_network_pairing_after_sign_in():
     submit(at, "Propose pairs")
     assert not at.exception
     assert "proposed pairs" in at.subheader[0].value
-    assert any("greedy" in m.value for m in at.markdown)
+    assert any("Pair quality" in c.value for c in at.caption)
+    pairs = [m.value for m in at.markdown if "(score " in m.value]
+    assert pairs and all("): " in m and m.split("): ", 1)[1].strip() for m in pairs)  # every pair says why
+    assert not any("Unnamed" in m or "participants" in m for m in pairs)  # only cities by default
+
+
+def test_tracking_starts_from_a_proposed_pair_and_shows_its_status():
+    at = sign_in(page("network_pairing").run())
+    at.selectbox[0].select("MENA")
+    submit(at, "Propose pairs")
+    first = next(m.value for m in at.markdown if "(score " in m.value)
+    next(b for b in at.button if b.key == "track_0").click().run()
+    assert any("Following" in i.value for i in at.info)
+    city_a = next(sb for sb in at.selectbox if sb.label == "City *").value
+    assert city_a and city_a in first.replace("\\", "")
+    next(sb for sb in at.selectbox if sb.label == "Status *").select("contacted")
+    submit(at, "Record status")
+    assert not at.exception and any("Recorded" in s.value for s in at.success)
+    table = next(d for d in at.dataframe if "status" in d.value.columns)
+    assert "contacted" in set(table.value["status"])
+    assert next(sb for sb in at.selectbox if sb.label == "City *").value is None  # the form is cleared
 
 
 def _fill_practice(at, **values):
