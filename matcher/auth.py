@@ -87,6 +87,41 @@ class Throttle:
         return False, "Wrong password."
 
 
+SESSION_SECONDS = 8 * 3600  # a hub sign-in survives reloads for one working day
+SESSION_COOKIE = "cpm_hub_session"
+
+
+def session_key(secrets_map: dict | None = None) -> bytes | None:
+    """The key that signs hub sessions: HUB_SESSION_SECRET when set, else derived from the configured
+    password (hash or plain), so changing the password ends every session. None when sign-in is off."""
+    secrets_map = secrets_map or {}
+    base = (secrets_map.get("HUB_SESSION_SECRET") or os.environ.get("HUB_SESSION_SECRET")
+            or secrets_map.get("HUB_PASSWORD_HASH") or os.environ.get("HUB_PASSWORD_HASH"))
+    if not base:
+        plain = secrets_map.get("HUB_PASSWORD") or os.environ.get("HUB_PASSWORD")
+        base = hashlib.sha256(plain.encode()).hexdigest() if plain else None
+    return hashlib.sha256(b"cpm-hub-session|" + base.encode()).digest() if base else None
+
+
+def issue_session(key: bytes, now: float | None = None, seconds: int = SESSION_SECONDS) -> str:
+    """A signed, expiring session token: `<expiry>.<hmac>`; it holds no password and no personal data."""
+    expiry = int((now if now is not None else time.time()) + seconds)
+    mac = hmac.new(key, f"hub|{expiry}".encode(), hashlib.sha256).hexdigest()
+    return f"{expiry}.{mac}"
+
+
+def session_valid(token: str | None, key: bytes | None, now: float | None = None) -> bool:
+    if not token or not key:
+        return False
+    try:
+        expiry_s, mac = token.split(".", 1)
+        expiry = int(expiry_s)
+    except ValueError:
+        return False
+    good = hmac.new(key, f"hub|{expiry}".encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(good, mac) and (now if now is not None else time.time()) < expiry
+
+
 if __name__ == "__main__":  # python -m matcher.auth : print a hash for HUB_PASSWORD_HASH
     import getpass
 

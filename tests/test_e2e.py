@@ -34,7 +34,8 @@ def server(tmp_path_factory):
     port = free_port()
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
     _seed_injected_practice(db)
-    env = dict(os.environ, CPM_DB_PATH=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, CPM_DB_PATH=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", HUB_PASSWORD=HUB_PASSWORD)
+    env.pop("HUB_PASSWORD_HASH", None)
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -59,6 +60,7 @@ def server(tmp_path_factory):
         proc.kill()
 
 
+HUB_PASSWORD = "e2e hub password"
 XSS_TITLE = "<img src=x onerror=alert(1)> Unicorn zebra crossing"
 
 
@@ -157,4 +159,23 @@ def test_results_survive_downloads_and_page_switches(server, browser):
     page.get_by_role("heading", name="Twinning partners").wait_for(timeout=60_000)
     page.get_by_role("link", name="Find practices").click()
     assert card_titles(page) == titles
+    page.close()
+
+
+def test_hub_sign_in_survives_a_reload_until_sign_out(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    page.goto(server + "/catalog", wait_until="domcontentloaded")
+    box = page.get_by_label("Hub password")
+    box.wait_for(state="visible", timeout=60_000)
+    box.fill(HUB_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("tab", name="Browse").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # the session cookie is set once the signed-in page is drawn
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Browse").wait_for(timeout=60_000)  # still signed in
+    page.get_by_role("button", name="Sign out of hub pages").click()
+    page.get_by_label("Hub password").wait_for(state="visible", timeout=60_000)
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_label("Hub password").wait_for(state="visible", timeout=60_000)  # still signed out after a reload
+    assert page.get_by_role("tab", name="Browse").count() == 0
     page.close()

@@ -247,3 +247,17 @@ def test_sign_in_never_logs_the_password(tmp_path, monkeypatch, caplog):
     assert "wrong-guess-123" not in caplog.text
     shown = [e.value for kind in (at.markdown, at.error, at.warning, at.info, at.caption, at.success) for e in kind]
     assert shown and all("wrong-guess-123" not in str(v) for v in shown)  # the page never echoes the guess
+
+
+def test_hub_session_tokens_are_signed_and_expire():
+    from matcher.auth import issue_session, session_key, session_valid
+
+    key = session_key({"HUB_PASSWORD_HASH": "pbkdf2_sha256$1000$salt$abc"})
+    token = issue_session(key, now=1_000_000, seconds=3600)
+    assert session_valid(token, key, now=1_000_100)
+    assert not session_valid(token, key, now=1_003_601)  # expired
+    expiry, mac = token.split(".")
+    assert not session_valid(f"{int(expiry) + 86400}.{mac}", key, now=1_000_100)  # a stretched expiry breaks the signature
+    other = session_key({"HUB_PASSWORD_HASH": "pbkdf2_sha256$1000$salt$changed"})
+    assert not session_valid(token, other, now=1_000_100)  # a new password ends every session
+    assert not session_valid("garbage", key) and not session_valid(None, key)

@@ -6,12 +6,13 @@ emphasis) is escaped, so only the app's own source links are clickable.
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
 import streamlit as st
 
-from matcher.auth import Throttle, configured_hash
+from matcher.auth import SESSION_COOKIE, SESSION_SECONDS, Throttle, configured_hash, issue_session, session_key, session_valid
 from matcher.catalog import Catalog
 from matcher.engine import PracticeMatcher
 from matcher.schema import EVIDENCE_LEVELS, URL_RE
@@ -103,7 +104,7 @@ def _throttle() -> Throttle:
 
 def _secrets() -> dict:
     try:
-        return {k: st.secrets[k] for k in ("HUB_PASSWORD_HASH", "HUB_PASSWORD") if k in st.secrets}
+        return {k: st.secrets[k] for k in ("HUB_PASSWORD_HASH", "HUB_PASSWORD", "HUB_SESSION_SECRET") if k in st.secrets}
     except Exception:  # no secrets file
         return {}
 
@@ -116,9 +117,47 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _set_cookie(value: str, max_age: int) -> None:
+    """Set (or, with max_age 0, clear) the hub session cookie in the browser. Streamlit has no cookie
+    writer, so a tiny same-origin script does it; the value is a signed token, never the password."""
+    import streamlit.components.v1 as components
+
+    components.html(
+        "<script>window.parent.document.cookie = " + json.dumps(f"{SESSION_COOKIE}={value}; Max-Age={max_age}; Path=/; SameSite=Strict") + ";</script>",
+        height=0,
+    )
+
+
+def _cookie_session_ok() -> bool:
+    try:
+        token = st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # noqa: BLE001 - no browser context (AppTest)
+        token = None
+    return session_valid(token, session_key(_secrets()))
+
+
+def sign_out_button() -> None:
+    """Sign out of the hub pages on this browser: forget the session and clear its cookie."""
+    if st.sidebar.button("Sign out of hub pages", key="hub_sign_out"):
+        st.session_state["hub_signed_in"] = False
+        st.session_state["hub_signed_out"] = True
+        st.session_state["hub_clear_cookie"] = True  # cleared on the next run, once the page is drawn
+        st.rerun()
+
+
 def require_hub_sign_in() -> bool:
-    """Gate for hub pages. Returns True when signed in; otherwise shows the form and returns False."""
-    if st.session_state.get("hub_signed_in"):
+    """Gate for hub pages. Returns True when signed in; otherwise shows the form and returns False.
+
+    A sign-in survives a page reload for SESSION_SECONDS through a signed, expiring cookie."""
+    if st.session_state.pop("hub_clear_cookie", None):
+        _set_cookie("", 0)
+    if st.session_state.pop("hub_new_session", None):
+        key = session_key(_secrets())
+        if key:
+            _set_cookie(issue_session(key), SESSION_SECONDS)
+    if st.session_state.get("hub_signed_in") or (not st.session_state.get("hub_signed_out") and _cookie_session_ok()):
+        st.session_state["hub_signed_in"] = True
+        sign_out_button()
         return True
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
@@ -135,6 +174,8 @@ def require_hub_sign_in() -> bool:
         ok, message = _throttle().attempt("hub", password, configured_hash(_secrets()))
         if ok:
             st.session_state["hub_signed_in"] = True
+            st.session_state["hub_signed_out"] = False
+            st.session_state["hub_new_session"] = True  # set the cookie on the next run, once the page is drawn
             st.rerun()
         st.error(message)
     return False
