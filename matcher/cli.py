@@ -406,6 +406,25 @@ def cmd_gaps(args) -> int:
     return 0
 
 
+def cmd_vectors(args) -> int:
+    """Refresh data/vectors/: the meaning vectors of the shipped catalog, so a fresh clone encodes nothing."""
+    from .catalog import load_data_dir
+    from .engine import meaning_text
+    from .meaning import SHIPPED_VECTOR_DIR, VectorStore, default_encoder, text_key
+
+    encoder, note = default_encoder()
+    if encoder is None:
+        raise CliError(note)
+    catalog, problems = load_data_dir()
+    if problems:
+        raise CliError(f"the shipped data has {len(problems)} problem(s); run `python -m matcher validate` first")
+    texts = [meaning_text(p) for p in catalog.active_practices]
+    matrix, encoded = VectorStore(None).vectors(encoder, texts)
+    VectorStore(SHIPPED_VECTOR_DIR).write(encoder.version, {text_key(t): matrix[i] for i, t in enumerate(texts)})
+    print(f"wrote {len(texts)} practice vectors ({encoder.version}) to {SHIPPED_VECTOR_DIR}")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from . import evaluate as ev
 
@@ -484,6 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("gaps", help="needs that few practices cover, or cover with weak evidence")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_gaps)
+
+    s = sub.add_parser("vectors", help="refresh the shipped meaning vectors in data/vectors/ from data/")
+    s.set_defaults(func=cmd_vectors)
 
     s = sub.add_parser("evaluate", help="ranking quality against TF-IDF, BM25 and random; twinning coverage")
     s.add_argument("--split", choices=["dev", "test", "all"], default="test")

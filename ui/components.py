@@ -83,7 +83,8 @@ def get_service() -> CatalogService:
 
 
 def load_catalog() -> Catalog:
-    return get_service().snapshot().catalog
+    """The catalog alone, without waiting for the matching model (forms and tables need no model)."""
+    return get_service().catalog()
 
 
 def model() -> tuple[Catalog, PracticeMatcher]:
