@@ -16,6 +16,7 @@ import numpy as np
 from .analysis import Statement
 from .constraints import BUDGET, STAFF, unmet_prerequisites
 from .freshness import needs_checking
+from .languages import language_names
 from .results import Recommendation
 from .schema import City, Practice
 
@@ -57,8 +58,8 @@ def fit_notes(p: Practice, practice_city: City | None, asking: City | None, cons
                 )
         if asking.languages and practice_city.languages and not set(asking.languages) & set(practice_city.languages):
             notes.append(
-                f"No shared working language: {practice_city.city} works in {', '.join(practice_city.languages)}, "
-                f"{asking.city} in {', '.join(asking.languages)}."
+                f"No shared working language: {practice_city.city} works in {language_names(practice_city.languages)}, "
+                f"{asking.city} in {language_names(asking.languages)}."
             )
     unmet = unmet_prerequisites(list(p.prerequisites), list(constraints))
     flagged = {x for hits in unmet.values() for x in hits}

@@ -20,6 +20,7 @@ from .schema import City, evidence_rank
 from .engine import MAX_STATEMENT_CHARS
 from .analysis import Statement
 from .freshness import needs_checking, with_results
+from .languages import language_names
 from .text import analyse, clean, split_challenges
 
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
@@ -63,7 +64,7 @@ def context_score(a: City, b: City) -> tuple[float, dict[str, Any]]:
     shared = sorted(set(a.languages) & set(b.languages))
     why = []
     if parts["shared_language"]:
-        why.append(f"shared working language ({', '.join(shared)})")
+        why.append(f"shared working language ({language_names(shared)})")
     if parts["same_region"]:
         why.append(f"same region ({a.region})")
     if parts["population_band"]:
@@ -244,6 +245,25 @@ class Twinning:
             reasons.append("context: " + ctx_info["explanation"])
             out.append(Partner(other.city, other.country, other.region, round(float(score), 6), round(helps, 6), round(you_help, 6), round(mutual, 6), ctx_info, drivers, shared, reasons))
         out.sort(key=lambda p: (-p.score, p.city))
+        return out[: max(1, int(k))]
+
+    def context_partners(self, city: str, k: int = 5, constraints: Constraints = Constraints()) -> list[Partner]:
+        """For a city with no stated challenges: cities that share its context (language, region, size) and
+        have documented practices, best context first. Nothing is said about needs, because none are stated."""
+        me = self.city(city)
+        out: list[Partner] = []
+        for other in self.cities:
+            if other.city == me.city or not constraints.allows(me, other) or not self.offers[other.city]:
+                continue
+            if constraints.regions and other.region not in constraints.regions:
+                continue
+            ctx, info = context_score(me, other)
+            if ctx <= 0:
+                continue
+            n = len(self.offers[other.city])
+            reasons = [f"context only ({me.city} has no stated challenges yet): " + info["explanation"], f"{n} documented practice(s)"]
+            out.append(Partner(other.city, other.country, other.region, round(float(ctx), 6), 0.0, 0.0, 0.0, info, [], [], reasons))
+        out.sort(key=lambda p: (-p.score, -len(self.offers[p.city]), p.city))
         return out[: max(1, int(k))]
 
     # ---- network pairing ---------------------------------------------------------------

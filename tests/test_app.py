@@ -132,9 +132,21 @@ def test_twinning_partners_page():
     submit(at, "Suggest partners")
     assert not at.exception
     assert at.dataframe and len(at.dataframe[0].value) == 5
+    assert all(float(x) == round(float(x), 2) for x in at.dataframe[0].value["fit (0-1)"])
     at = page("twinning_partners").run()
     submit(at, "Suggest partners")
     assert at.error and "Pick your city" in at.error[0].value
+
+
+def test_partners_for_a_city_without_stated_challenges_use_context(shipped):
+    with_needs = {i.city for i in shipped.intakes}
+    quiet = next(c.city for c in sorted(shipped.cities, key=lambda c: c.city) if c.city not in with_needs and c.languages and c.kind == "city")
+    at = page("twinning_partners").run()
+    at.selectbox[0].select(quiet)
+    submit(at, "Suggest partners")
+    assert not at.exception and not at.error
+    assert at.info and "no stated challenges" in at.info[0].value
+    assert at.dataframe and len(at.dataframe[0].value) >= 1
 
 
 def sign_in(at, password="correct horse"):

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from matcher.brief import brief_html, shortlist_rows
+from matcher.brief import brief_html, shorten, shortlist_rows
 from matcher.engine import EmptyStatement, Filters, NothingToMatch
 from matcher.service import practice_record
 from matcher.freshness import FRESHNESS_MONTHS, fill_rates, stale, verified_share
@@ -24,6 +24,7 @@ from matcher.twinning import Constraints, TwinningError, gap_report
 
 from .components import (
     evidence_badge,
+    load_catalog,
     get_store,
     model,
     require_hub_sign_in,
@@ -39,6 +40,7 @@ EXAMPLES = {
     "العربية": "يعاني شباب الأحياء المهمشة من البطالة والانقطاع المدرسي.\nنستقبل أعدادا متزايدة من المهاجرين واللاجئين ونحتاج إلى برامج للإدماج والتماسك الاجتماعي.",
 }
 MAX_CHARS = 20_000
+NEED_CHARS = 240  # a stated need shown on a partner card, cut at a word
 LAST_SEARCH = "find_last_search"  # session-state key of the last search and its results
 STRENGTH_WORDS = {"strong": "Strong", "good": "Good", "partial": "Partial", "weak": "Weak"}
 MEANING_NOTE_MIN = 0.05  # a meaning share worth saying in words on the card
@@ -52,7 +54,7 @@ def _theme_label(catalog, tid: str) -> str:
 def find_practices() -> None:
     st.title("Find practices")
     st.caption("Describe your city's challenges in English, French or Arabic. One challenge per line works best.")
-    catalog, matcher = model()
+    catalog = load_catalog()  # the form draws at once; the model is loaded when a search runs
     params = st.query_params
     last = st.session_state.get(LAST_SEARCH)  # the last search, kept across reruns, downloads and page switches
     if "statement" not in st.session_state:
@@ -91,6 +93,7 @@ def find_practices() -> None:
         st.query_params.from_dict(share)
         asking = catalog.city_by_name.get(city) if city else None
         filters = Filters(regions=tuple(regions), themes=tuple(themes), min_evidence=evidence or None, exclude_city=asking.city if asking else None)
+        catalog, matcher = model()
         try:
             statement = matcher.analyse(text)  # analysed once: the results and the partners below both use it
             resp = matcher.recommend(statement, k=10, filters=filters, asking_city=asking)
@@ -260,8 +263,16 @@ def twinning_partners() -> None:
     if not city and not text.strip():
         st.error("Pick your city or paste its needs.")
         return
+    constraints = Constraints(other_country, shared_lang, tuple(regions))
+    context_only = bool(city) and not text.strip() and not tw.needs[city]
     try:
-        partners = tw.partners(city=city or None, text=text or None, k=k, mode=mode, constraints=Constraints(other_country, shared_lang, tuple(regions)))
+        if context_only:
+            st.info(f"{city} has no stated challenges in the catalog yet, so we cannot say whose practices answer its needs. "
+                    "These cities share its context (language, region, size) and have documented practices. "
+                    "Paste its needs above for partners that answer them.")
+            partners = tw.context_partners(city, k=k, constraints=constraints)
+        else:
+            partners = tw.partners(city=city or None, text=text or None, k=k, mode=mode, constraints=constraints)
     except TwinningError as exc:
         st.error(str(exc))
         return
@@ -269,16 +280,18 @@ def twinning_partners() -> None:
         st.warning("No partner fits these constraints. Loosen them and try again.")
         return
     table = pd.DataFrame([
-        {"city": p.city, "country": p.country, "score": p.score, "helps you": p.helps_you, "you help": p.you_help, "mutual": p.mutual, "context": p.context["score"]}
+        {"city": p.city, "country": p.country, "fit (0-1)": round(p.score, 2), "their practices answer your needs": round(p.helps_you, 2),
+         "yours answer theirs": round(p.you_help, 2), "shared context": round(p.context["score"], 2)}
         for p in partners
     ])
     st.dataframe(table, hide_index=True, width="stretch")
     for p in partners:
-        with st.expander(f"{p.city} ({p.country}) — score {p.score:.2f}"):
+        with st.expander(f"{p.city} ({p.country}): fit {p.score:.2f}"):
             for r in p.reasons:
                 st.markdown("- " + safe_md(r))
             for d in p.drivers:
-                st.markdown(f"**Need:** {safe_md(d['need'][:200])}  \n→ {safe_md(d['title'])} ({safe_md(d['evidence_level'])}, {d['score']:.2f}); themes: {safe_md(', '.join(_theme_label(catalog, t) for t in d['themes']))}")
+                st.markdown(f"**Your need:** {safe_md(shorten(d['need'], NEED_CHARS))}  \n→ {safe_md(d['title'])} ({safe_md(d['evidence_level'])}, match {d['score']:.2f}); "
+                            f"themes: {safe_md(', '.join(_theme_label(catalog, t) for t in d['themes']))}")
 
 
 # ---- Network pairing (hub) -------------------------------------------------------------------
@@ -403,7 +416,7 @@ def catalog_admin() -> None:
     st.title("Catalog")
     if not require_hub_sign_in():
         return
-    catalog, _ = model()
+    catalog = load_catalog()
     tabs = st.tabs(["Browse", "Add or edit a practice", "Record stated challenges", "Import", "Export", "Gaps and coverage"])
     with tabs[0]:
         _browse(catalog)
@@ -676,7 +689,7 @@ def _evaluation(version: int) -> dict:
 
 
 def about() -> None:
-    catalog, _ = model()
+    catalog = load_catalog()
     st.title("About City Practice Matcher")
     st.markdown(
         """
