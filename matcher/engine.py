@@ -14,7 +14,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .analysis import Statement
 from .constraints import split_constraints
@@ -254,6 +253,8 @@ class PracticeMatcher:
                     yield [THEME_PREFIX + t for t in p.themes]
                 else:
                     yield [THEME_PREFIX + t for t, n in found_themes[i].items() for _ in range(n)]
+
+        from sklearn.feature_extraction.text import TfidfVectorizer  # imported on fit: pages that only draw forms start faster
 
         vectorizers, blocks, terms = {}, [], {}
         for f in [*TEXT_FIELDS, "themes", "text_themes"]:

@@ -16,7 +16,6 @@ import yaml
 
 # libyaml's safe loader when PyYAML was built with it (8x faster on the taxonomy), else the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import Lexicon
 from .text import analyse, detect_language, french_verb_variants, is_arabic
@@ -196,9 +195,11 @@ class Taxonomy:
         return docs
 
     @cached_property
-    def _profiles(self) -> dict[str, tuple[TfidfVectorizer, sp.csc_matrix]]:
+    def _profiles(self) -> dict[str, tuple["TfidfVectorizer", sp.csc_matrix]]:
         out = {}
         for lang in ("en", "fr", "ar"):
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
             vec = TfidfVectorizer(analyzer=list, sublinear_tf=True)  # `list`: tokens are already analysed; pickles
             out[lang] = (vec, vec.fit_transform(self._profile_docs(lang)).tocsc())
         return out

@@ -10,7 +10,6 @@ import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from stop_words import get_stop_words
 
 LANGUAGES = ("en", "fr", "ar")
@@ -109,6 +108,8 @@ def phrase_stop_words(lang: str) -> frozenset[str]:
 def stop_words(lang: str) -> frozenset[str]:
     """Stop words of a language, already in folded (accent-free / Arabic-normalised) form."""
     if lang == "en":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # imported here: sklearn takes ~1 s to import
+
         base = set(ENGLISH_STOP_WORDS)
     else:
         base = set(get_stop_words(_STEMMER_NAMES[lang]))

@@ -102,3 +102,23 @@ def test_french_verb_variants():
 def test_persian_keyboard_letters_stem_like_arabic_ones():
     assert stem("التمييز", "ar") == stem("التمییز", "ar") != "التمییز"
     assert analyse("مشکلة البطالة", "ar") == analyse("مشكلة البطالة", "ar")
+
+
+def test_fast_stemmer_gives_the_reference_stems():
+    """snowballstemmer hands stemming to PyStemmer (C) when installed; its stems must equal the pure-Python
+    reference implementation's on the words our data uses."""
+    import re
+
+    from snowballstemmer.arabic_stemmer import ArabicStemmer
+    from snowballstemmer.english_stemmer import EnglishStemmer
+    from snowballstemmer.french_stemmer import FrenchStemmer
+
+    from matcher.catalog import DATA_DIR
+    from matcher.text import _stemmer
+
+    words = set(re.findall(r"\w+", (DATA_DIR / "eval" / "statements.jsonl").read_text(encoding="utf-8").lower()))
+    latin = sorted(w for w in words if not re.search("[\u0600-\u06ff]", w))[:3000]
+    arabic = sorted(w for w in words if re.search("[\u0600-\u06ff]", w))[:3000]
+    for lang, ref, sample in (("en", EnglishStemmer(), latin), ("fr", FrenchStemmer(), latin), ("ar", ArabicStemmer(), arabic)):
+        fast = _stemmer(lang)
+        assert [fast.stemWord(w) for w in sample] == [ref.stemWord(w) for w in sample], lang
