@@ -1,5 +1,6 @@
 """Twinning on small hand-made networks where the right answer is known."""
 
+import numpy as np
 import pytest
 
 from matcher.catalog import Catalog
@@ -130,17 +131,18 @@ def test_ties_are_broken_deterministically():
     assert results[0] == results[1] == results[2]
 
 
-def test_optimal_at_least_greedy_on_a_trap():
-    # greedy takes the heaviest edge B-C and leaves A and D alone; the optimum pairs A-B and C-D
-    edges = [("A", "B", 0.6), ("B", "C", 0.7), ("C", "D", 0.6)]
-    assert _greedy(edges, None) == pytest.approx(0.7)
-    import networkx as nx
-
-    g = nx.Graph()
-    g.add_weighted_edges_from(edges)
-    best = sum(g[u][v]["weight"] for u, v in nx.max_weight_matching(g))
-    assert best == pytest.approx(1.2)
-    assert best >= _greedy(edges, None)
+def test_optimal_at_least_greedy_on_a_trap(monkeypatch):
+    """Our pairing, not networkx alone: greedy takes the heaviest link B-C and strands A and D; the
+    optimum pairs A-B and C-D."""
+    spec = {n: ("Tunisia", "MENA", ["ar"], 100_000, ["jobs"], ["hate"]) for n in ("A", "B", "C", "D")}
+    tw = build(spec)
+    trap = np.array([[0, 0.6, 0, 0], [0.6, 0, 0.7, 0], [0, 0.7, 0, 0.6], [0, 0, 0.6, 0]], dtype=float)
+    monkeypatch.setattr(tw, "weight_matrix", lambda chosen, cons=None: trap)
+    result = tw.pairs()
+    assert [(r["city_a"], r["city_b"]) for r in result["pairs"]] == [("A", "B"), ("C", "D")]
+    assert result["total_weight"] == pytest.approx(1.2)
+    assert result["greedy_weight"] == pytest.approx(0.7) and result["unpaired"] == []
+    assert _greedy([("A", "B", 0.6), ("B", "C", 0.7), ("C", "D", 0.6)], None) == pytest.approx(0.7)
 
 
 def test_city_without_intakes_gets_a_clear_message():
