@@ -38,9 +38,6 @@ class Catalog:
     def practice_by_id(self) -> dict[str, Practice]:
         return {p.id: p for p in self.practices}
 
-    def practices_of(self, city: str) -> list[Practice]:
-        return [p for p in self.practices if p.city == city]
-
     def intakes_of(self, city: str) -> list[Intake]:
         return [i for i in self.intakes if i.city == city]
 

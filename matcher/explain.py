@@ -15,12 +15,12 @@ import numpy as np
 
 from .analysis import Statement
 from .constraints import BUDGET, STAFF, unmet_prerequisites
+from .context import POPULATION_BAND_RATIO, population_ratio
 from .freshness import needs_checking
 from .languages import language_names
 from .results import Recommendation
 from .schema import City, Practice
 
-POPULATION_RATIO_NOTE = 10.0
 THEME_PREFIX = "theme:"
 TOP_TERMS = 6
 MEANING_LABEL = "similar meaning"
@@ -48,14 +48,13 @@ def fit_notes(p: Practice, practice_city: City | None, asking: City | None, cons
     """Where the practice's context differs sharply from the asking city's, and what it needs that the city lacks."""
     notes: list[str] = []
     if asking is not None and practice_city is not None:
-        if asking.population and practice_city.population:
-            ratio = max(asking.population, practice_city.population) / max(1, min(asking.population, practice_city.population))
-            if ratio > POPULATION_RATIO_NOTE:
-                bigger = "larger" if practice_city.population > asking.population else "smaller"
-                notes.append(
-                    f"Scale: {practice_city.city} is about {ratio:.0f}x {bigger} than {asking.city} "
-                    f"(~{practice_city.population:,} vs ~{asking.population:,} people)."
-                )
+        ratio = population_ratio(asking, practice_city)
+        if ratio is not None and ratio > POPULATION_BAND_RATIO:  # the same "similar size" as twinning's context
+            bigger = "larger" if practice_city.population > asking.population else "smaller"
+            notes.append(
+                f"Scale: {practice_city.city} is about {ratio:.0f}x {bigger} than {asking.city} "
+                f"(~{practice_city.population:,} vs ~{asking.population:,} people)."
+            )
         if asking.languages and practice_city.languages and not set(asking.languages) & set(practice_city.languages):
             notes.append(
                 f"No shared working language: {practice_city.city} works in {language_names(practice_city.languages)}, "

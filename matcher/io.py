@@ -184,15 +184,6 @@ def read_jsonl(path: Path) -> list[Row]:
     return rows
 
 
-def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    """Write atomically: a temporary file renamed over the target, so a crash leaves the old file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n")
-    tmp.replace(path)
-
-
 def to_csv(table: str, records: list[dict[str, Any]]) -> bytes:
     """Excel-friendly CSV of one catalog table, in schema column order."""
     return rows_to_csv(records, list(TABLES[table].model_fields))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-REGIONS: tuple[str, ...] = (
+# Each vocabulary is written once, as a Literal type; its tuple (for menus, filters, ordering) derives from it.
+Region = Literal[
     "MENA",
     "Sub-Saharan Africa",
     "Europe",
@@ -20,18 +21,17 @@ REGIONS: tuple[str, ...] = (
     "South Asia",
     "East Asia & Pacific",
     "Central Asia",
-)
+]
 # Ordered weakest to strongest: the order is used for filters ("at least ...") and weighting.
-EVIDENCE_LEVELS: tuple[str, ...] = (
-    "described",
-    "results-reported",
-    "evaluated",
-    "independently-evaluated",
-)
-STATUSES: tuple[str, ...] = ("active", "ended", "pilot", "unknown")
+EvidenceLevel = Literal["described", "results-reported", "evaluated", "independently-evaluated"]
+Status = Literal["active", "ended", "pilot", "unknown"]
 # What a practice costs, as a band, when no source gives an amount; "unknown" unless a source says.
-COST_BANDS: tuple[str, ...] = ("unknown", "none", "low", "medium", "high")
-CITY_KINDS: tuple[str, ...] = ("city", "county", "district group", "unnamed", "country group")
+CostBand = Literal["unknown", "none", "low", "medium", "high"]
+CityKind = Literal["city", "county", "district group", "unnamed", "country group"]
+REGIONS: tuple[str, ...] = get_args(Region)
+EVIDENCE_LEVELS: tuple[str, ...] = get_args(EvidenceLevel)
+STATUSES: tuple[str, ...] = get_args(Status)
+COST_BANDS: tuple[str, ...] = get_args(CostBand)
 # Kinds that have no single real location and are never drawn on a map.
 UNLOCATED_KINDS: frozenset[str] = frozenset({"unnamed", "country group"})
 
@@ -43,21 +43,6 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COUNTRY_CODE_RE = re.compile(r"^[A-Z]{2}$")
 LANG_CODE_RE = re.compile(r"^[a-z]{2,3}$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
-
-Region = Literal[
-    "MENA",
-    "Sub-Saharan Africa",
-    "Europe",
-    "North America",
-    "Latin America & Caribbean",
-    "South Asia",
-    "East Asia & Pacific",
-    "Central Asia",
-]
-EvidenceLevel = Literal["described", "results-reported", "evaluated", "independently-evaluated"]
-Status = Literal["active", "ended", "pilot", "unknown"]
-CostBand = Literal["unknown", "none", "low", "medium", "high"]
-CityKind = Literal["city", "county", "district group", "unnamed", "country group"]
 
 
 def word_count(text: str) -> int:
@@ -261,11 +246,3 @@ def list_fields(model: type[BaseModel]) -> list[str]:
         if getattr(f.annotation, "__origin__", None) is list:
             out.append(name)
     return out
-
-
-def field_names(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
-def required_fields(model: type[BaseModel]) -> list[str]:
-    return [n for n, f in model.model_fields.items() if f.is_required()]

@@ -124,6 +124,15 @@ def _make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # pysqlite would start a transaction only before a write, so the reads of one load() could see
+            # different versions of the catalog. Take over BEGIN (SQLAlchemy's documented recipe): every
+            # transaction is a real one, and a read transaction sees one snapshot (WAL).
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # Writers take the write lock at once, so two processes never both read then fail to upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "BEGIN")
 
     return engine
 
@@ -312,7 +321,8 @@ class Store:
                event: tuple[str, str, str, str] | None = None) -> None:
         """Read the current tables, build the new ones and write them, all in one transaction."""
         with self._write_lock:
-            with self.engine.begin() as conn:
+            with self.engine.connect().execution_options(sqlite_immediate=True) as c, c.begin():
+                conn = c
                 if conn.dialect.name == "postgresql":
                     conn.exec_driver_sql("LOCK TABLE meta IN EXCLUSIVE MODE")
                 current = self._raw_tables(conn)
@@ -379,7 +389,3 @@ class Store:
         for ev in self.proposal_history():
             latest[tuple(sorted((ev["city_a"], ev["city_b"])))] = ev
         return list(latest.values())
-
-
-def today() -> date:
-    return date.today()

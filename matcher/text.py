@@ -233,9 +233,6 @@ def analyse(text: str, lang: str | None = None, phrases: bool = False) -> list[s
     return phrase if phrases else [s for s, _ in ranked]
 
 
-def analyse_with_surface(text: str, lang: str | None = None) -> list[tuple[str, str]]:
-    """Like `analyse` but keeps each stem's surface word, to fold explanations back to readable words."""
-    return analyse_both(text, lang)[0]
 
 
 _SPLIT_RE = re.compile(r"(?:\n+|(?<=[.!?؟;؛])\s+|^\s*[-*•·]\s+)", re.MULTILINE)

@@ -19,6 +19,7 @@ from .engine import PracticeMatcher
 from .schema import City, evidence_rank
 from .engine import MAX_STATEMENT_CHARS
 from .analysis import Statement
+from .context import LOG_POPULATION_BAND, POPULATION_BAND_RATIO, similar_size
 from .freshness import needs_checking, with_results
 from .languages import language_names
 from .text import analyse, clean, split_challenges
@@ -26,9 +27,31 @@ from .text import analyse, clean, split_challenges
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
 CONTEXT_WEIGHTS = {"shared_language": 0.4, "same_region": 0.3, "population_band": 0.3}
 RELEVANT = 0.15  # a practice scoring at least this on a need counts as experience on it
+# How a partner is scored for one city (Twinning.partners), by mode.
+MENTOR_WEIGHTS = {"helps": 0.6, "experience": 0.15, "mutual": 0.1, "context": 0.15}
+PEER_WEIGHTS = {"shared": 0.35, "helps": 0.25, "mutual": 0.15, "context": 0.25}
+# How a pair is weighted in network pairing (Twinning.pairs): peer exchange both ways, or mentor to mentee.
+PEER_PAIR_WEIGHTS = {"exchange": 0.35, "mutual": 0.35, "context": 0.3}
+MENTOR_PAIR_WEIGHTS = {"helps": 0.8, "context": 0.2}
+CONTEXT_RAMP = 5.0
 # Places that are one city (a county is one local government); groups and unnamed places join a
 # network pairing only when asked for.
 PAIRABLE_KINDS: tuple[str, ...] = ("city", "county")
+
+
+def shared_language_matrix(rows: list[City], cols: list[City]) -> np.ndarray:
+    """(rows x cols) True where two places share a working language: exact, through a place x language matrix."""
+    langs = sorted({l for c in (*rows, *cols) for l in c.languages})
+    col = {l: j for j, l in enumerate(langs)}
+
+    def incidence(cs: list[City]) -> np.ndarray:
+        m = np.zeros((len(cs), max(1, len(langs))), dtype=np.int32)
+        for i, c in enumerate(cs):
+            for l in c.languages:
+                m[i, col[l]] = 1
+        return m
+
+    return (incidence(rows) @ incidence(cols).T) > 0
 
 
 class TwinningError(ValueError):
@@ -58,7 +81,7 @@ def context_score(a: City, b: City) -> tuple[float, dict[str, Any]]:
     parts = {
         "shared_language": bool(set(a.languages) & set(b.languages)),
         "same_region": a.region == b.region,
-        "population_band": bool(a.population and b.population and max(a.population, b.population) / max(1, min(a.population, b.population)) <= 10),
+        "population_band": similar_size(a, b),
     }
     score = sum(CONTEXT_WEIGHTS[k] for k, v in parts.items() if v)
     shared = sorted(set(a.languages) & set(b.languages))
@@ -68,7 +91,7 @@ def context_score(a: City, b: City) -> tuple[float, dict[str, Any]]:
     if parts["same_region"]:
         why.append(f"same region ({a.region})")
     if parts["population_band"]:
-        why.append("similar population (within 10x)")
+        why.append(f"similar population (within {POPULATION_BAND_RATIO:.0f}x)")
     return score, {**parts, "weights": CONTEXT_WEIGHTS, "score": round(score, 4), "explanation": "; ".join(why) or "little shared context"}
 
 
@@ -210,9 +233,11 @@ class Twinning:
             if mode == "mentor":
                 if helps <= 0:
                     continue
-                score = 0.6 * helps + 0.15 * experience + 0.1 * mutual + 0.15 * ctx
+                mw = MENTOR_WEIGHTS
+                score = mw["helps"] * helps + mw["experience"] * experience + mw["mutual"] * mutual + mw["context"] * ctx
             else:
-                score = 0.35 * shared_score + 0.25 * helps + 0.15 * mutual + 0.25 * ctx
+                pw = PEER_WEIGHTS
+                score = pw["shared"] * shared_score + pw["helps"] * helps + pw["mutual"] * mutual + pw["context"] * ctx
             if score <= 0:
                 continue
             drivers = []
@@ -283,24 +308,16 @@ class Twinning:
 
     # Weights for many cities at once, in numpy: the Python loop cost ~100 s for 1,000 cities.
     def _context_matrix(self, rows: list[City], cols: list[City]) -> np.ndarray:
-        codes: dict[str, int] = {}
-
-        def lang_mask(c: City) -> int:
-            m = 0
-            for lang in c.languages:
-                m |= 1 << (codes.setdefault(lang, len(codes)) % 62)
-            return m
-
         def arrays(cs: list[City]):
             pop = np.array([math.log10(c.population) if c.population else np.nan for c in cs])
-            return np.array([lang_mask(c) for c in cs], dtype=np.int64), np.array([c.region for c in cs], dtype=object), pop
+            return np.array([c.region for c in cs], dtype=object), pop
 
-        la, ra, pa = arrays(rows)
-        lb, rb, pb = arrays(cols)
-        shared = (la[:, None] & lb[None, :]) != 0
+        ra, pa = arrays(rows)
+        rb, pb = arrays(cols)
+        shared = shared_language_matrix(rows, cols)
         region = ra[:, None] == rb[None, :]
         with np.errstate(invalid="ignore"):
-            band = np.abs(pa[:, None] - pb[None, :]) <= 1.0  # within 10x; NaN (unknown) compares False
+            band = np.abs(pa[:, None] - pb[None, :]) <= LOG_POPULATION_BAND  # NaN (unknown) compares False
         w = CONTEXT_WEIGHTS
         return w["shared_language"] * shared + w["same_region"] * region + w["population_band"] * band
 
@@ -309,11 +326,7 @@ class Twinning:
         if cons.exclude_same_country:
             allowed &= np.array([a.country for a in rows], dtype=object)[:, None] != np.array([b.country for b in cols], dtype=object)[None, :]
         if cons.require_shared_language:
-            codes: dict[str, int] = {}
-            mask = lambda c: sum(1 << (codes.setdefault(l, len(codes)) % 62) for l in set(c.languages))  # noqa: E731
-            ma = np.array([mask(a) for a in rows], dtype=np.int64)
-            mb = np.array([mask(b) for b in cols], dtype=np.int64)
-            allowed &= (ma[:, None] & mb[None, :]) != 0
+            allowed &= shared_language_matrix(rows, cols)
         return allowed
 
     def weight_matrix(self, chosen: list[City], cons: Constraints = Constraints()) -> np.ndarray:
@@ -324,13 +337,11 @@ class Twinning:
         with np.errstate(invalid="ignore", divide="ignore"):
             mutual = np.where(total > 0, 2 * h * h.T / total, 0.0)
         ctx = self._context_matrix(chosen, chosen)
-        w = 0.35 * total / 2 + 0.35 * mutual + 0.3 * ctx * (total > 0)
+        pw = PEER_PAIR_WEIGHTS
+        w = pw["exchange"] * total / 2 + pw["mutual"] * mutual + pw["context"] * ctx * (total > 0)
         allowed = self._allowed_matrix(chosen, chosen, cons)
         allowed &= allowed.T
         return np.where(allowed, np.round(w, 9), 0.0)
-
-    def pair_weight(self, a: City, b: City) -> float:
-        return float(self.weight_matrix([a, b])[0, 1])
 
     def pairs(
         self,
@@ -446,7 +457,9 @@ class Twinning:
         if mentees and mentors:
             h = self.helps[np.ix_([self.index[c.city] for c in mentees], [self.index[c.city] for c in mentors])]
             ctx = self._context_matrix(mentees, mentors)
-            w = np.round(0.8 * h + 0.2 * ctx * np.minimum(1.0, 5 * h), 9)
+            mw = MENTOR_PAIR_WEIGHTS
+            # Context counts only as far as the mentor has something to offer: full weight from h >= 1/CONTEXT_RAMP.
+            w = np.round(mw["helps"] * h + mw["context"] * ctx * np.minimum(1.0, CONTEXT_RAMP * h), 9)
             w = np.where(self._allowed_matrix(mentees, mentors, cons) & (h > 0), w, 0.0)
             edges = [(mentees[i].city, mentors[j].city, float(w[i, j])) for i, j in self._candidate_edges(w, k, symmetric=False)]
         g = nx.DiGraph()

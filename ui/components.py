@@ -180,7 +180,3 @@ def require_hub_sign_in() -> bool:
             st.rerun()
         st.error(message)
     return False
-
-
-def evidence_options() -> list[str]:
-    return list(EVIDENCE_LEVELS)
