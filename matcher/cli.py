@@ -82,7 +82,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .io import ReadError, read_upload
+    from .io import ReadError
+    from .service import preview_import
     from .store import ImportRejected
 
     path = Path(args.file)
@@ -97,10 +98,10 @@ def cmd_import(args) -> int:
                 store.replace_all(obj)
                 print(f"imported the whole catalog: {len(obj['practices'])} practices, {len(obj['cities'])} cities, {len(obj.get('challenges', []))} stated challenges")
                 return 0
-        table, rows, problems = read_upload(path.name, data, args.table)
-        if problems:
-            raise ImportRejected(problems)
-        report = store.upsert(table, rows, file=path.name)
+        preview = preview_import(store, path.name, data, args.table)  # every problem of every row, in one pass
+        if not preview.ok:
+            raise ImportRejected(preview.problems)
+        report = store.upsert(preview.table, preview.rows, file=path.name)
     except ReadError as exc:
         raise CliError(f"{path.name}: {exc}")
     except json.JSONDecodeError as exc:

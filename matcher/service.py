@@ -74,3 +74,63 @@ def practice_record(catalog: Catalog, fields: dict, base: dict | None = None) ->
         "last_reviewed": date.today().isoformat(),
     })
     return record
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would do, read and checked in one pass: every problem of every row (reading,
+    fields and cross-table checks together), and the rows it would add or change."""
+
+    table: str
+    rows: list
+    problems: list
+    added: list[str]
+    changed: list[dict]  # {"key", "fields": [names of the fields that change]}
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+EMPTY_VALUES = ("", None, [], False, "unknown")  # what a field holds when no source filled it
+
+
+def changed_fields(new: dict, old: dict) -> list[str]:
+    """Fields whose value an import would change. A field the stored record lacks (it predates the
+    field) counts as changed only when the import gives it a real value."""
+    return sorted(f for f, v in new.items() if (old[f] != v) if f in old else (v not in EMPTY_VALUES))
+
+
+def preview_import(store: Store, name: str, data: bytes, table: str | None = None) -> ImportPreview:
+    """Read an upload and dry-run it against the current catalog. Raises ReadError when the file cannot be read at all."""
+    from .io import read_upload
+    from .schema import KEY_FIELD
+    from .store import ImportRejected
+
+    table, rows, read_problems = read_upload(name, data, table)
+    bad_rows = {p.row for p in read_problems}
+    problems = list(read_problems)
+    current = store.export()
+    key = KEY_FIELD[table]
+    try:
+        store.plan_upsert(current, table, [r for r in rows if r[0] not in bad_rows], name)
+    except ImportRejected as exc:
+        problems.extend(exc.problems)
+    existing = {r[key]: r for r in current[table]}
+    from .validate import parse_rows
+
+    models, row_problems = parse_rows(table, rows, name)
+    unreadable = {p.row for p in row_problems}
+    parsed = dict(zip([n for n, _ in rows if n not in unreadable], models))
+    added, changed = [], []
+    for n, r in rows:
+        k = r.get(key)
+        if k not in existing:
+            added.append(k)
+        elif n in parsed:  # compare as stored, so "False" in a CSV equals false in the database
+            new = parsed[n].model_dump(mode="json")
+            changed.append({"key": k, "fields": changed_fields(new, existing[k])})
+        else:
+            changed.append({"key": k, "fields": ["(known once this row's problems are fixed)"]})
+    problems.sort(key=lambda p: (p.row, p.field))
+    return ImportPreview(table, rows, problems, added, changed)

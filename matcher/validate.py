@@ -148,6 +148,7 @@ def validate_tables(raw: dict[str, list[Row]], taxonomy: Taxonomy, files: dict[s
     """Parse and check a whole catalog given as raw rows per table. Returns (models per table, problems)."""
     files = files or {t: t for t in TABLES}
     parsed: dict[str, list[tuple[int, Any]]] = {}
+    failed: dict[str, list[Row]] = {}
     problems: list[Problem] = []
     for table in TABLES:
         rows = raw.get(table, [])
@@ -164,7 +165,15 @@ def validate_tables(raw: dict[str, list[Row]], taxonomy: Taxonomy, files: dict[s
                 # a row that failed the schema still gets its theme ids checked, so one run lists everything
                 problems.extend(_theme_problems([str(t) for t in rec["themes"]], taxonomy, files[table], rownum))
         parsed[table] = ok_rows
+        failed[table] = [(rownum, rec) for rownum, rec in rows if rownum in bad_rows]
     problems.extend(check_catalog(parsed["practices"], parsed["cities"], parsed["challenges"], taxonomy, files))
+    # Rows that failed the schema still get the cross-table check of their city, so one run lists everything.
+    known = {c.city for _, c in parsed["cities"]} | {str(r.get("city")) for _, r in failed["cities"]}
+    for table in ("practices", "challenges"):
+        for rownum, rec in failed[table]:
+            name = rec.get("city")
+            if isinstance(name, str) and name and name not in known and not any(p.row == rownum and p.field == "city" and p.file == files[table] for p in problems):
+                problems.append(Problem(files[table], rownum, "city", f"city {name!r} is not in the cities table{_close(name, dict.fromkeys(known))}"))
     problems.sort(key=lambda p: (list(files.values()).index(p.file) if p.file in files.values() else 9, p.row or 0, p.field))
     return {t: [m for _, m in rows] for t, rows in parsed.items()}, problems
 

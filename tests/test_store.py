@@ -140,3 +140,20 @@ def test_archive_keeps_the_record_and_restore_brings_it_back(store, shipped):
     store.set_archived(pid, False, by="hub")
     assert pid in {p.id for p in store.load().active_practices}
     assert [h["action"] for h in store.history(pid)] == ["archived", "restored"]
+
+
+def test_import_preview_lists_every_problem_of_every_row_in_one_pass(store, shipped):
+    from matcher.io import to_csv
+    from matcher.service import preview_import
+
+    good = shipped.practices[0].model_dump(mode="json")
+    changed = dict(good, title="A sharper title")
+    bad = dict(good, id="zz-bad", summary="too short", start_year="not a year", city="Atlantis")
+    data = to_csv("practices", [changed, bad])
+    preview = preview_import(store, "upload.csv", data)
+    assert not preview.ok
+    fields = {(p.row, p.field) for p in preview.problems}
+    assert {(3, "summary"), (3, "start_year")} <= fields  # two problems of the same row (CSV line 3), together
+    assert any(p.row == 3 and p.field == "city" for p in preview.problems)  # the cross-table check too
+    assert preview.added == ["zz-bad"] and preview.changed == [{"key": good["id"], "fields": ["title"]}]
+    assert store.load().practice_by_id[good["id"]].title == good["title"]  # nothing written

@@ -14,7 +14,7 @@ import streamlit as st
 
 from matcher.brief import brief_html, shorten, shortlist_rows
 from matcher.engine import EmptyStatement, Filters, NothingToMatch
-from matcher.service import practice_record
+from matcher.service import practice_record, preview_import
 from matcher.freshness import FRESHNESS_MONTHS, fill_rates, stale, verified_share
 from matcher.io import ReadError, read_upload, rows_to_csv, to_csv
 from matcher.schema import EVIDENCE_LEVELS, REGIONS, STATUSES, Proposal
@@ -625,31 +625,38 @@ def _intake_form(catalog) -> None:
 
 
 def _import(catalog) -> None:
-    st.caption("CSV (comma or semicolon), Excel or JSON. Every problem is shown before anything is written; the import is all or nothing.")
-    up = st.file_uploader("File to import", type=["csv", "xlsx", "json", "jsonl"])
+    st.caption("CSV (comma or semicolon), Excel or JSON. Every problem of every row is shown before anything is written; the import is all or nothing.")
+    flash = st.session_state.pop("import_flash", None)
+    if flash:
+        st.success(flash)
+    n = st.session_state.get("import_round", 0)  # a new key after a write clears the uploader and its preview
+    up = st.file_uploader("File to import", type=["csv", "xlsx", "json", "jsonl"], key=f"import_file_{n}")
     if up is None:
         return
     try:
-        table, rows, problems = read_upload(up.name, up.getvalue())
+        preview = preview_import(get_store(), up.name, up.getvalue())
     except ReadError as exc:
         st.error(f"{up.name}: {exc}")
         return
-    st.write(f"{len(rows)} row(s) for table **{table}**.")
-    try:
-        if problems:
-            raise ImportRejected(problems)
-        report = get_store().check_upsert(table, rows, file=up.name)
-    except ImportRejected as exc:
-        _show_problems(exc)
+    st.write(f"{len(preview.rows)} row(s) for table **{preview.table}**: {len(preview.added)} to add, {len(preview.changed)} to change.")
+    if preview.added or preview.changed:
+        rows = [{"action": "add", "record": k, "fields that change": "(new record)"} for k in preview.added]
+        rows += [{"action": "change", "record": c["key"], "fields that change": ", ".join(c["fields"]) or "(nothing)"} for c in preview.changed]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if not preview.ok:
+        st.error(f"{len(preview.problems)} problem(s) in {len({p.row for p in preview.problems})} row(s); nothing will be written until they are fixed.")
+        st.dataframe(pd.DataFrame([{"row": p.row, "field": p.field, "problem": p.message} for p in preview.problems]), hide_index=True, width="stretch")
         return
-    st.success(f"No problems: {len(report.added)} to add, {len(report.updated)} to update.")
     if st.button("Write to the catalog", type="primary"):
         try:
             with st.spinner("Importing…"):
-                report = get_store().upsert(table, rows, file=up.name)
-            st.success(f"Imported: {report}.")
-        except ImportRejected as exc:
+                report = get_store().upsert(preview.table, preview.rows, file=up.name)
+        except ImportRejected as exc:  # the catalog changed since the preview
             _show_problems(exc)
+            return
+        st.session_state["import_flash"] = f"Imported {up.name}: {report}."
+        st.session_state["import_round"] = n + 1
+        st.rerun()
 
 
 def _export() -> None:
