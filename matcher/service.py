@@ -98,7 +98,7 @@ EMPTY_VALUES = ("", None, [], False, "unknown")  # what a field holds when no so
 def changed_fields(new: dict, old: dict) -> list[str]:
     """Fields whose value an import would change. A field the stored record lacks (it predates the
     field) counts as changed only when the import gives it a real value."""
-    return sorted(f for f, v in new.items() if (old[f] != v) if f in old else (v not in EMPTY_VALUES))
+    return sorted(f for f, v in new.items() if (old[f] != v if f in old else v not in EMPTY_VALUES))
 
 
 def preview_import(store: Store, name: str, data: bytes, table: str | None = None) -> ImportPreview:
