@@ -147,7 +147,10 @@ def _show_results(catalog, last: dict) -> None:
         with st.expander(f"Closest, but not a good match ({len(resp.closest)})"):
             for n, r in enumerate(resp.closest, len(resp.results) + 1):
                 render_card(n, r, catalog, multi)
-    partners = _partners_for_text(statement, city)
+    if "partners" not in last:  # computed once per search: reruns for downloads and widgets reuse them
+        last["partners"] = _partners_for(statement, city)
+    partners = last["partners"]
+    _show_partners(partners)
     _takeaway(text, share, resp, partners)
     _map_of_results(catalog, resp)
 
@@ -230,17 +233,19 @@ def _map_of_results(catalog, resp) -> None:
         st.map(pd.DataFrame(pts), latitude="lat", longitude="lon", size=40000)
 
 
-def _partners_for_text(statement, city: str) -> list:
+def _partners_for(statement, city: str) -> list:
     _, _, tw = twinning()
     try:
-        partners = tw.partners(city=city or None, statement=statement, k=3, mode="mentor")
+        return tw.partners(city=city or None, statement=statement, k=3, mode="mentor")
     except TwinningError:
         return []
+
+
+def _show_partners(partners: list) -> None:
     if partners:
         st.subheader("Cities worth twinning with")
         for p in partners:
             st.markdown(f"- **{safe_md(p.city)}** ({safe_md(p.country)}): " + safe_md("; ".join(p.reasons)))
-    return partners
 
 
 # ---- Twinning partners -----------------------------------------------------------------------
