@@ -12,10 +12,18 @@ from typing import Any
 
 import streamlit as st
 
-from matcher.auth import SESSION_COOKIE, SESSION_SECONDS, Throttle, configured_hash, issue_session, session_key, session_valid
+from matcher.auth import (
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    Throttle,
+    configured_hash,
+    issue_session,
+    session_key,
+    session_valid,
+)
 from matcher.catalog import Catalog
 from matcher.engine import PracticeMatcher
-from matcher.schema import EVIDENCE_LEVELS, URL_RE
+from matcher.schema import URL_RE
 from matcher.service import CatalogService
 from matcher.store import Store
 from matcher.twinning import Twinning
@@ -35,6 +43,10 @@ textarea, input, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdown
 [data-testid="stText"], [data-testid="stCaptionContainer"] { unicode-bidi: plaintext; text-align: start; }
 </style>
 """
+
+
+def theme_label(catalog, theme_id: str) -> str:
+    return catalog.taxonomy.label(theme_id, "en") if catalog.taxonomy else theme_id
 
 
 def safe_md(text: Any) -> str:
