@@ -64,7 +64,7 @@ def test_find_practices_shows_cards(text, expect_theme):
     assert expect_theme in understood.replace("\\", "")
     cards = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert len(cards) >= 5
-    assert any(m.value.startswith("**Your words it matched:**") for m in at.markdown)
+    assert any(m.value.startswith("<p><b>Your words it matched:</b>") and "<bdi>" in m.value for m in at.markdown)
     assert any(m.value.startswith("**Contact (public office):**") for m in at.markdown)  # the implementation story
     assert any(m.value.endswith("match") and m.value.split("**")[1] in ("Strong", "Good", "Partial") for m in at.markdown)
     assert any(m.value.startswith("Source: ") for m in at.markdown)

@@ -263,3 +263,18 @@ def test_hub_session_tokens_are_signed_and_expire():
     other = session_key({"HUB_PASSWORD_HASH": "pbkdf2_sha256$1000$salt$changed"})
     assert not session_valid(token, other, now=1_000_100)  # a new password ends every session
     assert not session_valid("garbage", key) and not session_valid(None, key)
+
+
+def test_matched_words_are_escaped_inside_their_isolates():
+    """The official's words are shown with HTML isolates for direction, but as text: markup in them is escaped."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from ui.components import isolated_list
+
+        isolated_list("Your words it matched:", ["<img src=x onerror=alert(1)>", "شبابنا"])
+
+    at = AppTest.from_function(script).run()
+    html_out = at.markdown[0].value
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html_out and "<img" not in html_out
+    assert "<bdi>شبابنا</bdi>" in html_out

@@ -72,6 +72,13 @@ def source_link(title: str, url: str | None) -> str:
     return label + " (no web address)"
 
 
+def isolated_list(label: str, items: list[str]) -> None:
+    """A bold label and quoted items, each isolated (<bdi>) so Arabic words keep their own direction
+    and the quotes and commas stay where they belong. Items are escaped: text, never markup."""
+    body = ", ".join(f"“<bdi>{html.escape(i, quote=True)}</bdi>”" for i in items)
+    st.markdown(f"<p><b>{html.escape(label)}</b> {body}</p>", unsafe_allow_html=True)
+
+
 def rtl_text(text: str) -> None:
     """A block of user text laid out right-to-left (escaped, never interpreted)."""
     body = html.escape(text, quote=True).replace("\n", "<br>")

@@ -14,6 +14,7 @@ from matcher.twinning import TwinningError
 
 from ..components import (
     evidence_badge,
+    isolated_list,
     load_catalog,
     model,
     rtl_text,
@@ -151,7 +152,7 @@ def render_card(n: int, r, catalog, multi: bool = False) -> None:
         head[2].markdown(f"**{STRENGTH_WORDS.get(r.strength, r.strength)}** match", help=f"Score {r.score:.2f} on a 0-1 scale: strong from 0.35, good from 0.25.")
         st.markdown(safe_md(r.summary))
         if r.matched_words:
-            st.markdown("**Your words it matched:** " + ", ".join(f"“{safe_md(w)}”" for w in r.matched_words[:5]))
+            isolated_list("Your words it matched:", r.matched_words[:5])
         meaning = next((c["contribution"] for c in r.contributions if c["kind"] == "meaning"), 0.0)
         if meaning >= MEANING_NOTE_MIN:
             st.markdown("**Close in meaning** to what you wrote, not only in words.")
