@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .constraints import Constraint
-from .taxonomy import ThemeHit
 from .query import Query
+from .taxonomy import ThemeHit
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,14 @@ class Statement:
     part_texts: tuple[str, ...]
     constraints: tuple[Constraint, ...]
     vectors: np.ndarray | None = None  # meaning vectors: row 0 the whole text, then one row per line (if several)
+
+    def as_one_line(self) -> "Statement":
+        """The same statement scored as a single challenge (no per-line scoring)."""
+        if len(self.parts) == 1:
+            return self
+        vectors = None if self.vectors is None else self.vectors[:1]
+        return Statement(self.text, self.truncated, self.language, self.challenge_text, self.whole, (self.whole,),
+                         (self.challenge_text,), self.constraints, vectors)
 
     @property
     def has_challenge(self) -> bool:

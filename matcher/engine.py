@@ -19,9 +19,15 @@ from .analysis import Statement
 from .constraints import split_constraints
 from .explain import explain
 from .fusion import FUSIONS
-from .meaning import SHIPPED_VECTOR_DIR, Encoder, VectorStore, default_encoder, default_vector_dir
+from .meaning import (
+    SHIPPED_VECTOR_DIR,
+    Encoder,
+    VectorStore,
+    default_encoder,
+    default_vector_dir,
+)
 from .query import Query
-from .results import GOOD, PARTIAL, STRONG, Recommendation, RecommendResponse
+from .results import GOOD, PARTIAL, STRONG, WEAK, RecommendResponse
 from .schema import City, Practice, evidence_rank
 from .signals import SIGNALS
 from .taxonomy import Taxonomy, ThemeHit
@@ -254,7 +260,9 @@ class PracticeMatcher:
                 else:
                     yield [THEME_PREFIX + t for t, n in found_themes[i].items() for _ in range(n)]
 
-        from sklearn.feature_extraction.text import TfidfVectorizer  # imported on fit: pages that only draw forms start faster
+        from sklearn.feature_extraction.text import (
+            TfidfVectorizer,  # imported on fit: pages that only draw forms start faster
+        )
 
         vectorizers, blocks, terms = {}, [], {}
         for f in [*TEXT_FIELDS, "themes", "text_themes"]:
@@ -550,6 +558,25 @@ class PracticeMatcher:
         """Every signal's scores for an analysed statement (None for a signal that is off)."""
         return {name: fn(self, st) for name, fn in SIGNALS.items() if self.signal_weights_.get(name, 0) > 0}
 
+    def _cover_every_line(self, top: list[int], fused, mask: np.ndarray, combined: np.ndarray, k: int) -> list[int]:
+        """Every challenge line keeps its best practice in the list: it replaces the lowest-ranked result whose
+        own line stays covered without it (or is added while the list is short)."""
+        top = list(top)
+        best_line = fused.best_part
+        for j in range(fused.line_scores.shape[1]):
+            line_top = self._top_k(np.where(mask, fused.line_scores[:, j], -1.0), 1)
+            if not line_top or line_top[0] in top:
+                continue
+            if len(top) < k:
+                top.append(line_top[0])
+                continue
+            for pos in range(len(top) - 1, -1, -1):
+                others = [int(best_line[i]) for i in top if i != top[pos]]
+                if int(best_line[top[pos]]) in others:
+                    top[pos] = line_top[0]
+                    break
+        return sorted(top, key=lambda i: (-combined[i], self.id_rank_[i]))
+
     def in_field(self, signals: Mapping[str, Any]) -> bool:
         """Whether the statement is about our field at all: some practice is close to it in meaning.
         Without the meaning signal this cannot be told, and the score floor alone decides."""
@@ -585,42 +612,26 @@ class PracticeMatcher:
         if not st.has_challenge:
             return RecommendResponse(results=[], message="We read only what your city lacks (budget, staff, means), not a challenge: "
                                      "describe the problem you want to solve, and we will take those limits into account.", **base)
-        if not split and len(st.parts) > 1:
-            st = Statement(st.text, st.truncated, st.language, st.challenge_text, st.whole, (st.whole,), (st.challenge_text,), st.constraints,
-                           None if st.vectors is None else st.vectors[:1])
+        if not split:
+            st = st.as_one_line()
         signals = self.signal_scores(st)
         fused = FUSIONS[self.fusion](signals, self.signal_weights_, self.whole_weight)
         mask = self._mask(filters)
         combined = np.where(mask, fused.score, -1.0)
         n_parts = len(st.parts)
         top = self._top_k(combined, k)
-        if n_parts > 1:  # every challenge keeps at least its best practice in the list
-            part_scores = sum(self.signal_weights_[n] * s.parts for n, s in signals.items() if s is not None)
-            best_part = fused.best_part
-            for j in range(n_parts):
-                seg_top = self._top_k(np.where(mask, part_scores[:, j], -1.0), 1)
-                if not seg_top or seg_top[0] in top:
-                    continue
-                cand = seg_top[0]
-                for pos in range(len(top) - 1, -1, -1):
-                    victim = top[pos]
-                    others = [int(best_part[i]) for i in top if i != victim]
-                    if int(best_part[victim]) in others or len(top) < k:
-                        top[pos] = cand
-                        break
-            top = sorted(top, key=lambda i: (-combined[i], self.id_rank_[i]))
-        in_field = self.in_field(signals)
-        good = [i for i in top if combined[i] >= self.min_score] if in_field else []
+        if n_parts > 1:
+            top = self._cover_every_line(top, fused, mask, combined, k)
+        good = [i for i in top if combined[i] >= self.min_score] if self.in_field(signals) else []
         under = [i for i in top if i not in good][: self.closest_k]
         if not good and len(under) < self.closest_k:
             under = self._top_k(combined, self.closest_k)
-        explained = explain(self, st, signals, fused, good + under, asking_city)
-        results = [r for r in explained if r.practice_id in {self.practices_[i].id for i in good}]
-        closest = [r for r in explained if r.practice_id not in {x.practice_id for x in results}]
+        results = explain(self, st, signals, fused, good, asking_city)
+        closest = explain(self, st, signals, fused, under, asking_city)
         for r in results:
             r.strength = self.strength(r.score)
         for r in closest:
-            r.strength = "weak"
+            r.strength = WEAK
         if results:
             message = ""
         elif closest:

@@ -25,6 +25,7 @@ class Fused:
     shares: dict[str, np.ndarray]
     weights: dict[str, float]  # the weights used, renormalised over the signals present
     whole_weight: float  # the whole statement's weight against its best line (1 for a one-line statement)
+    line_scores: np.ndarray | None = None  # (practices, lines): the fused score of each challenge line alone
 
 
 def weighted_sum(signals: Mapping[str, SignalScores], weights: Mapping[str, float], whole_weight: float) -> Fused:
@@ -40,7 +41,7 @@ def weighted_sum(signals: Mapping[str, SignalScores], weights: Mapping[str, floa
     rows = np.arange(first.whole.shape[0])
     a = whole_weight if n_parts > 1 else 1.0
     shares = {n: w[n] * (a * s.whole + (1 - a) * s.parts[rows, best]) for n, s in present.items()}
-    return Fused(sum(shares.values()), best, shares, w, a)
+    return Fused(sum(shares.values()), best, shares, w, a, fused_parts)
 
 
 def rrf(signals: Mapping[str, SignalScores], weights: Mapping[str, float], whole_weight: float) -> Fused:
@@ -52,7 +53,7 @@ def rrf(signals: Mapping[str, SignalScores], weights: Mapping[str, float], whole
         ranks = np.empty(n)
         ranks[np.argsort(-s.whole, kind="stable")] = np.arange(1, n + 1)
         total += 1.0 / (RRF_K + ranks)
-    return Fused(total, np.zeros(n, dtype=int), {"rank": total}, {n_: 1.0 for n_ in present}, 1.0)
+    return Fused(total, np.zeros(n, dtype=int), {"rank": total}, {n_: 1.0 for n_ in present}, 1.0, total[:, None])
 
 
 FUSIONS: dict[str, Callable[..., Fused]] = {"weighted_sum": weighted_sum, "rrf": rrf}

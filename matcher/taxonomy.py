@@ -9,6 +9,7 @@ import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -195,7 +196,7 @@ class Taxonomy:
         return docs
 
     @cached_property
-    def _profiles(self) -> dict[str, tuple["TfidfVectorizer", sp.csc_matrix]]:
+    def _profiles(self) -> dict[str, tuple[Any, sp.csc_matrix]]:  # (fitted TfidfVectorizer, profiles)
         out = {}
         for lang in ("en", "fr", "ar"):
             from sklearn.feature_extraction.text import TfidfVectorizer

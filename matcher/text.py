@@ -108,7 +108,9 @@ def phrase_stop_words(lang: str) -> frozenset[str]:
 def stop_words(lang: str) -> frozenset[str]:
     """Stop words of a language, already in folded (accent-free / Arabic-normalised) form."""
     if lang == "en":
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # imported here: sklearn takes ~1 s to import
+        from sklearn.feature_extraction.text import (
+            ENGLISH_STOP_WORDS,  # imported here: sklearn takes ~1 s to import
+        )
 
         base = set(ENGLISH_STOP_WORDS)
     else:

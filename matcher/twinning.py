@@ -14,15 +14,14 @@ from typing import Any, Sequence
 import networkx as nx
 import numpy as np
 
-from .catalog import Catalog
-from .engine import PracticeMatcher
-from .schema import City, evidence_rank
-from .engine import MAX_STATEMENT_CHARS
 from .analysis import Statement
+from .catalog import Catalog
 from .context import LOG_POPULATION_BAND, POPULATION_BAND_RATIO, similar_size
+from .engine import PracticeMatcher
 from .freshness import needs_checking, with_results
 from .languages import language_names
-from .text import analyse, clean, split_challenges
+from .schema import City, evidence_rank
+from .text import clean
 
 EVIDENCE_WEIGHT = {0: 0.7, 1: 0.8, 2: 0.9, 3: 1.0}
 CONTEXT_WEIGHTS = {"shared_language": 0.4, "same_region": 0.3, "population_band": 0.3}

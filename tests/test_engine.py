@@ -143,9 +143,10 @@ def test_every_challenge_is_covered(matcher):
     resp = matcher.recommend(text, k=5)
     assert len(resp.challenges) == 2
     assert {r.challenge_index for r in resp.results} == {0, 1}
+    from matcher.fusion import FUSIONS
+
     st = matcher.analyse(text)
-    signals = matcher.signal_scores(st)
-    per_line = sum(matcher.signal_weights_[n] * sig.parts for n, sig in signals.items() if sig is not None)
+    per_line = FUSIONS[matcher.fusion](matcher.signal_scores(st), matcher.signal_weights_, matcher.whole_weight).line_scores
     for s in range(2):
         seg_best = int(np.argmax(per_line[:, s]))  # the best answer to this line on the fused score
         assert matcher.practices_[seg_best].id in [r.practice_id for r in resp.results]

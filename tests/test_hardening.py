@@ -41,7 +41,7 @@ def test_unknown_filter_values_give_no_result_not_an_error(matcher):
 
 # ---- rendering safety ----------------------------------------------------------------------
 def _card_script(title, url, summary):
-    from matcher.engine import Recommendation
+    from matcher.results import Recommendation
     from ui.components import load_catalog
     from ui.pages import render_card
 
