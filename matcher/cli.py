@@ -71,9 +71,13 @@ def cmd_validate(args) -> int:
         models, problems = validate_tables(raw, taxonomy, files)
         problems = problems0 + problems
         catalog = Catalog(tuple(models["practices"]), tuple(models["cities"]), tuple(models["challenges"]))
+    from .funders import load_funders
+
+    funders, funder_problems = load_funders(theme_ids=catalog.taxonomy.ids if catalog.taxonomy else ())
+    problems = list(problems) + funder_problems
     for p in problems:
         print(f"ERROR {p}")
-    counts = f"{len(catalog.practices)} practices, {len(catalog.cities)} cities, {len(catalog.intakes)} stated challenges"
+    counts = f"{len(catalog.practices)} practices, {len(catalog.cities)} cities, {len(catalog.intakes)} stated challenges, {len(funders)} funders"
     if problems:
         print(f"{len(problems)} problem(s) found ({counts} valid).")
         return EXIT_DATA
@@ -147,6 +151,8 @@ def cmd_export(args) -> int:
 
 def compute_stats(catalog: Catalog) -> dict[str, Any]:
     from .freshness import fill_rates, stale, verified_share, with_results
+    from .funders import load_funders
+    from .funders import stats as funder_stats
 
     ps = catalog.active_practices
     tax_ids = catalog.taxonomy.ids if catalog.taxonomy else []
@@ -171,6 +177,7 @@ def compute_stats(catalog: Catalog) -> dict[str, Any]:
         "implementation_story_fill_rates": fill_rates(ps),
         "verified_last_24_months_share": verified_share(ps),
         "needs_checking": len(stale(ps)),
+        "funders": funder_stats(load_funders(theme_ids=tax_ids)[0]),
     }
 
 
@@ -407,6 +414,48 @@ def cmd_gaps(args) -> int:
     return 0
 
 
+def cmd_funders(args) -> int:
+    """Funders and technical-assistance providers for a city's stated challenges or a typed statement."""
+    from .engine import EmptyStatement, NothingToMatch
+    from .funders import FunderMatcher, load_funders
+
+    catalog = _catalog(args)
+    if not args.city and not args.text:
+        raise CliError("give --city NAME or a statement in quotes", EXIT_USAGE)
+    city = catalog.find_city(args.city) if args.city else None
+    if args.city and city is None:
+        raise CliError(f"unknown city {args.city!r}; see `python -m matcher stats` or the cities table")
+    text = args.text or " \n".join(i.statement for i in catalog.intakes_of(city.city))
+    if not text.strip():
+        raise CliError(f"{city.city} has no stated challenges in the catalog; give its needs in quotes")
+    if args.region and args.region not in REGIONS:
+        raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
+    matcher = _matcher(catalog)
+    funders, _ = load_funders(theme_ids=catalog.taxonomy.ids)
+    fm = FunderMatcher(matcher=matcher).fit(funders)
+    try:
+        st = matcher.analyse(text)
+    except (EmptyStatement, NothingToMatch) as exc:
+        raise CliError(str(exc))
+    region = args.region or (city.region if city else None)
+    matches = fm.match(st, region, city.country_code if city else None, k=args.k, direct_only=args.direct_only)
+    if args.json:
+        _print_json({"city": city.city if city else None, "region": region, "funders": [m.as_dict() for m in matches],
+                     "note": "listed from public pages; the tool does not endorse any funder"})
+        return 0
+    if not matches:
+        print("no funder in the catalog fits these needs and this region")
+    for n, m in enumerate(matches, 1):
+        print(f"{n}. {m.name} ({m.kind}): {m.reason}")
+        for note in m.notes:
+            print(f"   note: {note}")
+        if m.apply_url:
+            print(f"   how to apply: {m.how_to_apply or m.apply_url} <{m.apply_url}>")
+        print(f"   source: {m.source_title} <{m.source_url}> (checked {m.last_verified})")
+    print("\nListed from public pages; the tool does not endorse any funder.")
+    return 0
+
+
 def cmd_vectors(args) -> int:
     """Refresh data/vectors/: the meaning vectors of the shipped catalog, so a fresh clone encodes nothing."""
     from .catalog import load_data_dir
@@ -504,6 +553,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("gaps", help="needs that few practices cover, or cover with weak evidence")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_gaps)
+
+    s = sub.add_parser("funders", help="funders and technical assistance for a city's needs or a statement")
+    s.add_argument("text", nargs="?")
+    s.add_argument("--city")
+    s.add_argument("--region")
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--direct-only", action="store_true", help="only funders local governments can apply to directly")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_funders)
 
     s = sub.add_parser("vectors", help="refresh the shipped meaning vectors in data/vectors/ from data/")
     s.set_defaults(func=cmd_vectors)

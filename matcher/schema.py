@@ -28,6 +28,11 @@ Status = Literal["active", "ended", "pilot", "unknown"]
 # What a practice costs, as a band, when no source gives an amount; "unknown" unless a source says.
 CostBand = Literal["unknown", "none", "low", "medium", "high"]
 CityKind = Literal["city", "county", "district group", "unnamed", "country group"]
+FunderKind = Literal["multilateral", "bilateral", "foundation", "city network", "national programme"]
+Provision = Literal["grants", "technical assistance", "peer exchange", "training", "evaluation support"]
+# How a funder itself frames the work; "security" (counter-terrorism framing) is flagged to officials.
+Framing = Literal["development", "social cohesion", "security"]
+FunderRegion = Literal[Region, "global"]
 REGIONS: tuple[str, ...] = get_args(Region)
 EVIDENCE_LEVELS: tuple[str, ...] = get_args(EvidenceLevel)
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -37,6 +42,7 @@ UNLOCATED_KINDS: frozenset[str] = frozenset({"unnamed", "country group"})
 
 SUMMARY_MIN_WORDS = 30
 SUMMARY_MAX_WORDS = 150
+FUNDER_SUMMARY_MIN_WORDS, FUNDER_SUMMARY_MAX_WORDS = 20, 150
 MIN_YEAR, MAX_YEAR = 1950, date.today().year + 1
 MAX_THEMES = 5
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -178,6 +184,48 @@ class Practice(_Record):
         if not v or not v.strip():
             raise ValueError("is missing: every practice needs the title of its source")
         return v
+
+
+class Funder(_Record):
+    """A funder or technical-assistance provider that supports local governments' work, from its public pages."""
+
+    id: Slug
+    name: str = Field(min_length=2, max_length=200)
+    kind: FunderKind
+    provides: list[Provision] = Field(min_length=1)
+    summary: str
+    themes: Themes
+    regions: list[FunderRegion] = Field(min_length=1)
+    countries: list[CountryCode] = Field(default_factory=list)  # empty: not limited to named countries
+    local_governments_apply_directly: Optional[bool] = None  # None: the source does not say
+    typical_size: str = ""
+    typical_duration: str = ""
+    how_to_apply: str = ""
+    apply_url: SourceUrl = None
+    framing: Framing
+    source_title: str = Field(min_length=3)
+    source_url: SourceUrl
+    last_verified: date
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_len(cls, v: str) -> str:
+        n = word_count(v)
+        if not FUNDER_SUMMARY_MIN_WORDS <= n <= FUNDER_SUMMARY_MAX_WORDS:
+            raise ValueError(f"is {n} words; it must be {FUNDER_SUMMARY_MIN_WORDS}-{FUNDER_SUMMARY_MAX_WORDS} words (what it funds or provides, for whom, how)")
+        return v
+
+    @field_validator("source_url")
+    @classmethod
+    def _needs_source(cls, v: Optional[str]) -> Optional[str]:
+        if not v:
+            raise ValueError("is missing: every funder record needs the public page it comes from")
+        return v
+
+    def open_to(self, region: str, country_code: str | None) -> bool:
+        """Whether a local government in this region and country is within the funder's stated reach."""
+        in_region = "global" in self.regions or region in self.regions
+        return in_region and (not self.countries or country_code is None or country_code in self.countries)
 
 
 class City(_Record):

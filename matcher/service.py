@@ -25,6 +25,15 @@ class Snapshot:
     def twinning(self) -> Twinning:
         return Twinning(self.catalog, self.matcher)
 
+    @cached_property
+    def funders(self):
+        """Funders from data/funders.jsonl, matched with this snapshot's matcher (records that fail validation are left out;
+        `python -m matcher validate` lists them)."""
+        from .funders import FunderMatcher, load_funders
+
+        funders, _ = load_funders(theme_ids=self.catalog.taxonomy.ids if self.catalog.taxonomy else ())
+        return FunderMatcher(matcher=self.matcher).fit(funders)
+
 
 class CatalogService:
     def __init__(self, store: Store):

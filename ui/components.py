@@ -112,6 +112,31 @@ def model() -> tuple[Catalog, PracticeMatcher]:
     return snap.catalog, snap.matcher
 
 
+def funders():
+    """The funder matcher of the current catalog snapshot."""
+    return get_service().snapshot().funders
+
+
+def show_funders(matches: list, region: str | None) -> None:
+    """'Who supports this work': funders open to the city's region, each with its reason; security framing flagged."""
+    if not matches:
+        return
+    st.subheader("Who supports this work")
+    st.caption(("Funders and technical-assistance providers open to cities in " + region if region else
+                "Funders and technical-assistance providers (choose your city to see only those open to it)")
+               + ". Listed from their public pages, not endorsed.")
+    for m in matches:
+        line = f"**{safe_md(m.name)}** ({safe_md(m.kind)}): {safe_md(m.reason)}."
+        if m.typical_size:
+            line += f" Typical size: {safe_md(m.typical_size)}."
+        st.markdown(line)
+        for note in m.notes:
+            st.caption("⚠️ " + safe_md(note))
+        link = m.apply_url or m.source_url
+        st.caption("How to apply: " + (safe_md(m.how_to_apply) + " " if m.how_to_apply else "") + source_link(m.source_title if not m.apply_url else "public page", link)
+                   + f" · checked {safe_md(m.last_verified)}")
+
+
 def twinning() -> tuple[Catalog, PracticeMatcher, Twinning]:
     snap = get_service().snapshot()
     return snap.catalog, snap.matcher, snap.twinning

@@ -14,11 +14,13 @@ from matcher.twinning import TwinningError
 
 from ..components import (
     evidence_badge,
+    funders,
     isolated_list,
     load_catalog,
     model,
     rtl_text,
     safe_md,
+    show_funders,
     source_link,
     theme_label,
     twinning,
@@ -137,6 +139,10 @@ def _show_results(catalog, last: dict) -> None:
         last["partners"] = _partners_for(statement, city)
     partners = last["partners"]
     _show_partners(partners)
+    asking = catalog.city_by_name.get(city) if city else None
+    if "funders" not in last:  # once per search, like the partners
+        last["funders"] = funders().match(statement, asking.region if asking else None, asking.country_code if asking else None, k=3)
+    show_funders(last["funders"], asking.region if asking else None)
     _takeaway(text, share, resp, partners)
     _map_of_results(catalog, resp)
 

@@ -9,7 +9,9 @@ from matcher.schema import REGIONS
 from matcher.twinning import Constraints, TwinningError
 
 from ..components import (
+    funders,
     safe_md,
+    show_funders,
     theme_label,
     twinning,
 )
@@ -52,6 +54,18 @@ def twinning_partners() -> None:
     if not partners:
         st.warning("No partner fits these constraints. Loosen them and try again.")
         return
+    funder_matches, funder_region = [], None
+    if city:  # who supports work on this city's needs, in its region
+        me = catalog.city_by_name[city]
+        needs = text.strip() or " \n".join(i.statement for i in catalog.intakes_of(city))
+        if needs.strip():
+            snap_funders = funders()
+            try:
+                st_needs = snap_funders.matcher.analyse(needs)
+                funder_matches = snap_funders.match(st_needs, me.region, me.country_code, k=3)
+            except ValueError:
+                funder_matches = []
+            funder_region = me.region
     table = pd.DataFrame([
         {"city": p.city, "country": p.country, "fit (0-1)": round(p.score, 2), "their practices answer your needs": round(p.helps_you, 2),
          "yours answer theirs": round(p.you_help, 2), "shared context": round(p.context["score"], 2)}
@@ -65,3 +79,4 @@ def twinning_partners() -> None:
             for d in p.drivers:
                 st.markdown(f"**Your need:** {safe_md(shorten(d['need'], NEED_CHARS))}  \n→ {safe_md(d['title'])} ({safe_md(d['evidence_level'])}, match {d['score']:.2f}); "
                             f"themes: {safe_md(', '.join(theme_label(catalog, t) for t in d['themes']))}")
+    show_funders(funder_matches, funder_region)

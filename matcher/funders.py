@@ -1,0 +1,156 @@
+"""Who supports this work: funders and technical-assistance providers matched to a city's needs.
+
+Records live in data/funders.jsonl (validated by the schema's `Funder`). A statement, analysed once by the
+practice matcher, is matched to funders with the same two signals: the themes it names or leans towards
+(shared with the funder's themes) and the meaning of its words (the same sentence encoder, on the funder's
+summary). Funders outside the city's region or named countries are left out. A funder that frames the work
+as security (counter-terrorism) is flagged: officials asked not to see their programmes securitised.
+The tool lists funders; it does not endorse them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from pydantic import ValidationError
+
+from .analysis import Statement
+from .catalog import DATA_DIR
+from .meaning import SHIPPED_VECTOR_DIR, VectorStore, default_vector_dir
+from .schema import Funder
+from .validate import Problem
+
+FUNDERS_FILE = DATA_DIR / "funders.jsonl"
+THEME_WEIGHT, MEANING_WEIGHT = 0.5, 0.5  # a funder's score: shared themes and closeness in meaning, equally
+MIN_FUNDER_SCORE = 0.1
+SECURITY_NOTE = ("frames this work as security (counter-terrorism): check that its framing fits your programme, "
+                 "which officials asked not to see securitised")
+
+
+def load_funders(path: Path = FUNDERS_FILE, theme_ids: Sequence[str] = ()) -> tuple[list[Funder], list[Problem]]:
+    """Every funder record that validates, and every problem with its row and field."""
+    funders: list[Funder] = []
+    problems: list[Problem] = []
+    if not Path(path).exists():
+        return funders, problems
+    seen: dict[str, int] = {}
+    known = set(theme_ids)
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            f = Funder.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(Path(path).name, n, "", f"not valid JSON ({exc.msg})"))
+            continue
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Problem(Path(path).name, n, ".".join(str(x) for x in err["loc"]) or "", err["msg"]))
+            continue
+        if f.id in seen:
+            problems.append(Problem(Path(path).name, n, "id", f"{f.id!r} is used twice (first in row {seen[f.id]})"))
+            continue
+        unknown = [t for t in f.themes if known and t not in known]
+        if unknown:
+            problems.append(Problem(Path(path).name, n, "themes", f"unknown theme id(s): {', '.join(unknown)}"))
+            continue
+        seen[f.id] = n
+        funders.append(f)
+    return funders, problems
+
+
+@dataclass
+class FunderMatch:
+    id: str
+    name: str
+    kind: str
+    score: float
+    provides: list[str]
+    themes: list[str]
+    reason: str
+    local_governments_apply_directly: bool | None
+    how_to_apply: str
+    apply_url: str | None
+    typical_size: str
+    framing: str
+    notes: list[str] = field(default_factory=list)
+    source_title: str = ""
+    source_url: str | None = None
+    last_verified: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def funder_text(f: Funder) -> str:
+    return f"{f.name}. {f.summary} Provides: {', '.join(f.provides)}."
+
+
+class FunderMatcher:
+    """Matches an analysed statement to funders. Fitted once per funder list; never changed in place."""
+
+    def __init__(self, *, matcher, min_score: float = MIN_FUNDER_SCORE):
+        self.matcher = matcher  # the fitted practice matcher: its taxonomy, encoder and calibration
+        self.min_score = min_score
+
+    def fit(self, funders: Sequence[Funder]) -> "FunderMatcher":
+        self.funders_ = tuple(funders)
+        self.vectors_ = None
+        enc = getattr(self.matcher, "encoder_", None)
+        if enc is not None and self.funders_:
+            store = VectorStore(default_vector_dir(), seed=SHIPPED_VECTOR_DIR)
+            self.vectors_, _ = store.vectors(enc, [funder_text(f) for f in self.funders_])
+        return self
+
+    def match(self, st: Statement, region: str | None, country_code: str | None = None, k: int = 5,
+              direct_only: bool = False) -> list[FunderMatch]:
+        """Funders for an analysed statement, open to the region (and country), best first, each with a reason."""
+        if not self.funders_ or not st.has_challenge:
+            return []
+        q = st.whole
+        named = {h.theme_id for h in q.themes}
+        weak = {h.theme_id for h in q.hints} | {t for t, _ in q.soft_themes}
+        meaning = np.zeros(len(self.funders_))
+        if self.vectors_ is not None and st.vectors is not None:
+            b = self.matcher.meaning_offset
+            meaning = np.clip((self.vectors_ @ st.vectors[0] - b) / (1 - b), 0.0, 1.0)
+        out = []
+        for i, f in enumerate(self.funders_):
+            if region and not f.open_to(region, country_code):
+                continue
+            if direct_only and f.local_governments_apply_directly is not True:
+                continue
+            shared = [t for t in f.themes if t in named] + [t for t in f.themes if t in weak and t not in named]
+            theme_share = (sum(1.0 for t in shared if t in named) + 0.5 * sum(1.0 for t in shared if t not in named)) / max(1, len(named | weak))
+            score = THEME_WEIGHT * min(1.0, theme_share) + MEANING_WEIGHT * float(meaning[i])
+            if score < self.min_score:
+                continue
+            label = lambda t: self.matcher.taxonomy.label(t, st.language)  # noqa: E731
+            what = ", ".join(f.provides)
+            reason = f"{what} for " + (", ".join(label(t) for t in shared) if shared else "work close to what you describe")
+            apply = {True: "local governments can apply directly", False: "local governments apply through a partner or national body",
+                     None: "whether local governments can apply directly is not stated"}[f.local_governments_apply_directly]
+            notes = [SECURITY_NOTE] if f.framing == "security" else []
+            out.append(FunderMatch(f.id, f.name, f.kind, round(score, 4), list(f.provides), shared, f"{reason}; {apply}",
+                                   f.local_governments_apply_directly, f.how_to_apply, f.apply_url, f.typical_size, f.framing, notes,
+                                   f.source_title, f.source_url, f.last_verified.isoformat()))
+        out.sort(key=lambda m: (-m.score, m.name))
+        return out[: max(1, int(k))]
+
+
+def stats(funders: Sequence[Funder]) -> dict[str, Any]:
+    from collections import Counter
+
+    return {
+        "funders": len(funders),
+        "by_kind": dict(sorted(Counter(f.kind for f in funders).items())),
+        "by_region": dict(sorted(Counter(r for f in funders for r in f.regions).items())),
+        "open_to_mena": sum(f.open_to("MENA", None) for f in funders),
+        "local_governments_apply_directly": sum(f.local_governments_apply_directly is True for f in funders),
+    }
+
+
+__all__ = ["FUNDERS_FILE", "FunderMatch", "FunderMatcher", "SECURITY_NOTE", "load_funders", "stats"]

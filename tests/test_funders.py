@@ -1,0 +1,78 @@
+"""Funders: validation, region and eligibility filters, the securitised-framing note, the CLI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from matcher.funders import SECURITY_NOTE, FunderMatcher, load_funders
+from matcher.schema import Funder
+
+
+def funder(**over) -> dict:
+    rec = {
+        "id": "test-youth-fund", "name": "Test Youth Fund", "kind": "foundation", "provides": ["grants"],
+        "summary": "Grants for municipalities that create jobs and training for unemployed young people in poor neighbourhoods, "
+                   "run with local youth associations over two years.",
+        "themes": ["employability-livelihoods", "youth-engagement"], "regions": ["MENA"], "countries": [],
+        "local_governments_apply_directly": True, "typical_size": "", "typical_duration": "", "how_to_apply": "",
+        "apply_url": None, "framing": "development", "source_title": "Test page", "source_url": "https://example.org/fund",
+        "last_verified": "2026-12-06",
+    }
+    rec.update(over)
+    return rec
+
+
+def write(tmp_path, records) -> object:
+    path = tmp_path / "funders.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_validation_lists_every_bad_record(tmp_path, taxonomy):
+    bad = [funder(), funder(id="dup"), funder(id="dup"), funder(id="no-source", source_url=None), funder(id="bad-theme", themes=["jobs"]),
+           funder(id="bad-kind", kind="bank"), funder(id="short", summary="Too short.")]
+    funders, problems = load_funders(write(tmp_path, bad), taxonomy.ids)
+    assert [f.id for f in funders] == ["test-youth-fund", "dup"]
+    fields = {(p.row, p.field) for p in problems}
+    assert {(3, "id"), (4, "source_url"), (5, "themes"), (6, "kind"), (7, "summary")} <= fields
+
+
+@pytest.fixture
+def fm(matcher):
+    records = [
+        Funder.model_validate(funder()),
+        Funder.model_validate(funder(id="eu-only", name="Europe Only", regions=["Europe"])),
+        Funder.model_validate(funder(id="tn-only", name="Tunisia Only", countries=["TN"], local_governments_apply_directly=None)),
+        Funder.model_validate(funder(id="sec", name="Security Fund", framing="security", local_governments_apply_directly=False,
+                                     themes=["youth-engagement", "multi-agency-prevention"])),
+    ]
+    return FunderMatcher(matcher=matcher).fit(records)
+
+
+def test_region_country_and_eligibility_filters(fm, matcher):
+    st = matcher.analyse("Our young people have no jobs and the youth associations have no support.")
+    mena_tn = {m.id for m in fm.match(st, "MENA", "TN", k=10)}
+    assert mena_tn == {"test-youth-fund", "tn-only", "sec"}  # the Europe-only fund is left out
+    assert {m.id for m in fm.match(st, "MENA", "JO", k=10)} == {"test-youth-fund", "sec"}  # Tunisia-only is not open to Jordan
+    assert {m.id for m in fm.match(st, "MENA", "TN", k=10, direct_only=True)} == {"test-youth-fund"}
+    first = fm.match(st, "MENA", "TN", k=10)[0]
+    assert first.id == "test-youth-fund" and "apply directly" in first.reason
+
+
+def test_security_framing_is_flagged(fm, matcher):
+    st = matcher.analyse("Our young people have no jobs and the youth associations have no support.")
+    by_id = {m.id: m for m in fm.match(st, "MENA", "TN", k=10)}
+    assert by_id["sec"].notes == [SECURITY_NOTE]
+    assert by_id["test-youth-fund"].notes == []
+
+
+def test_cli_funders_for_a_city(capsys):
+    from matcher.cli import main
+
+    assert main(["funders", "--city", "Sousse", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["region"] == "MENA" and "endorse" in doc["note"]
+    for m in doc["funders"]:
+        assert m["reason"] and m["source_url"].startswith("http")
+    assert main(["funders"]) != 0
