@@ -456,6 +456,28 @@ def cmd_funders(args) -> int:
     return 0
 
 
+def cmd_indicators(args) -> int:
+    """Indicators that documented practices used, for one theme: each with its practice and source."""
+    from .funders import indicators_for, load_indicators
+
+    catalog = _catalog(args)
+    if args.theme not in catalog.taxonomy.ids:
+        near = catalog.taxonomy.nearest_ids(args.theme)
+        raise CliError(f"unknown theme {args.theme!r}" + (f"; did you mean {', '.join(near)}?" if near else ""), EXIT_USAGE)
+    rows = indicators_for(args.theme, load_indicators())
+    titles = {p.id: p.title for p in catalog.practices}
+    out = [dict(i.__dict__, themes=list(i.themes), practice_title=titles.get(i.practice_id, "")) for i in rows]
+    if args.json:
+        _print_json(out)
+        return 0
+    if not out:
+        print("no indicator recorded for this theme yet")
+    for r in out:
+        print(f"[{r['kind']}] {r['indicator']} ({r['measured_how']}): e.g. {r['example']}")
+        print(f"   from: {r['practice_title']} <{r['source_url']}>")
+    return 0
+
+
 def cmd_vectors(args) -> int:
     """Refresh data/vectors/: the meaning vectors of the shipped catalog, so a fresh clone encodes nothing."""
     from .catalog import load_data_dir
@@ -562,6 +584,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--direct-only", action="store_true", help="only funders local governments can apply to directly")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_funders)
+
+    s = sub.add_parser("indicators", help="indicators that documented practices used, for a theme")
+    s.add_argument("--theme", required=True)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_indicators)
 
     s = sub.add_parser("vectors", help="refresh the shipped meaning vectors in data/vectors/ from data/")
     s.set_defaults(func=cmd_vectors)

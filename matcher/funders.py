@@ -110,31 +110,38 @@ class FunderMatcher:
         """Funders for an analysed statement, open to the region (and country), best first, each with a reason."""
         if not self.funders_ or not st.has_challenge:
             return []
-        q = st.whole
-        named = {h.theme_id for h in q.themes}
-        weak = {h.theme_id for h in q.hints} | {t for t, _ in q.soft_themes}
-        meaning = np.zeros(len(self.funders_))
+        # Each challenge line is matched on its own, and a funder keeps its best line: a funder that answers one
+        # stated need fully is worth showing, even when the statement names many others.
+        lines = list(st.parts)
+        meaning = np.zeros((len(self.funders_), len(lines)))
         if self.vectors_ is not None and st.vectors is not None:
             b = self.matcher.meaning_offset
-            meaning = np.clip((self.vectors_ @ st.vectors[0] - b) / (1 - b), 0.0, 1.0)
+            rows = st.vectors[1:] if st.vectors.shape[0] > 1 else st.vectors[:1]
+            meaning = np.clip((self.vectors_ @ rows.T - b) / (1 - b), 0.0, 1.0)
+        label = lambda t: self.matcher.taxonomy.label(t, st.language)  # noqa: E731
         out = []
         for i, f in enumerate(self.funders_):
             if region and not f.open_to(region, country_code):
                 continue
             if direct_only and f.local_governments_apply_directly is not True:
                 continue
-            shared = [t for t in f.themes if t in named] + [t for t in f.themes if t in weak and t not in named]
-            theme_share = (sum(1.0 for t in shared if t in named) + 0.5 * sum(1.0 for t in shared if t not in named)) / max(1, len(named | weak))
-            score = THEME_WEIGHT * min(1.0, theme_share) + MEANING_WEIGHT * float(meaning[i])
-            if score < self.min_score:
+            best, shared = -1.0, []
+            for j, q in enumerate(lines):
+                named = {h.theme_id for h in q.themes}
+                weak = {h.theme_id for h in q.hints} | {t for t, _ in q.soft_themes}
+                line_shared = [t for t in f.themes if t in named] + [t for t in f.themes if t in weak and t not in named]
+                theme_share = (sum(t in named for t in line_shared) + 0.5 * sum(t not in named for t in line_shared)) / max(1, len(named | weak))
+                score = THEME_WEIGHT * min(1.0, theme_share) + MEANING_WEIGHT * float(meaning[i, j])
+                if score > best:
+                    best, shared = score, line_shared
+            if best < self.min_score:
                 continue
-            label = lambda t: self.matcher.taxonomy.label(t, st.language)  # noqa: E731
             what = ", ".join(f.provides)
             reason = f"{what} for " + (", ".join(label(t) for t in shared) if shared else "work close to what you describe")
             apply = {True: "local governments can apply directly", False: "local governments apply through a partner or national body",
                      None: "whether local governments can apply directly is not stated"}[f.local_governments_apply_directly]
             notes = [SECURITY_NOTE] if f.framing == "security" else []
-            out.append(FunderMatch(f.id, f.name, f.kind, round(score, 4), list(f.provides), shared, f"{reason}; {apply}",
+            out.append(FunderMatch(f.id, f.name, f.kind, round(best, 4), list(f.provides), shared, f"{reason}; {apply}",
                                    f.local_governments_apply_directly, f.how_to_apply, f.apply_url, f.typical_size, f.framing, notes,
                                    f.source_title, f.source_url, f.last_verified.isoformat()))
         out.sort(key=lambda m: (-m.score, m.name))
@@ -154,3 +161,55 @@ def stats(funders: Sequence[Funder]) -> dict[str, Any]:
 
 
 __all__ = ["FUNDERS_FILE", "FunderMatch", "FunderMatcher", "SECURITY_NOTE", "load_funders", "stats"]
+
+
+# ---- indicators that documented practices used ----------------------------------------------
+INDICATORS_FILE = DATA_DIR / "indicators.jsonl"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator a documented practice used to show its results, traceable to that practice and its source."""
+
+    id: str
+    indicator: str
+    measured_how: str
+    example: str
+    themes: tuple[str, ...]
+    kind: str  # outcome | output
+    practice_id: str
+    source_url: str | None
+
+
+def load_indicators(path: Path = INDICATORS_FILE) -> list[Indicator]:
+    if not Path(path).exists():
+        return []
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            out.append(Indicator(r["id"], r["indicator"], r["measured_how"], r["example"], tuple(r["themes"]), r["kind"], r["practice_id"], r.get("source_url")))
+    return out
+
+
+def indicator_problems(indicators: Sequence[Indicator], practices) -> list[str]:
+    """Every indicator must point to a practice in the catalog, carry that practice's source, and speak to its themes."""
+    by_id = {p.id: p for p in practices}
+    problems = []
+    for i in indicators:
+        p = by_id.get(i.practice_id)
+        if p is None:
+            problems.append(f"{i.id}: practice {i.practice_id!r} is not in the catalog")
+            continue
+        if i.source_url != p.source_url:
+            problems.append(f"{i.id}: source differs from its practice's source")
+        if not set(i.themes) <= set(p.themes) or not i.themes:
+            problems.append(f"{i.id}: themes {list(i.themes)} are not among its practice's themes")
+        if i.kind not in ("outcome", "output"):
+            problems.append(f"{i.id}: kind must be outcome or output")
+    return problems
+
+
+def indicators_for(theme: str, indicators: Sequence[Indicator]) -> list[Indicator]:
+    """Indicators for a theme, outcomes before outputs."""
+    return sorted((i for i in indicators if theme in i.themes), key=lambda i: (i.kind != "outcome", i.practice_id, i.id))

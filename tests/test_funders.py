@@ -73,6 +73,17 @@ def test_cli_funders_for_a_city(capsys):
     assert main(["funders", "--city", "Sousse", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["region"] == "MENA" and "endorse" in doc["note"]
+    assert doc["funders"]
     for m in doc["funders"]:
         assert m["reason"] and m["source_url"].startswith("http")
     assert main(["funders"]) != 0
+
+
+def test_shipped_funders_validate_and_reach_mena(taxonomy):
+    from matcher.funders import stats
+
+    funders, problems = load_funders(theme_ids=taxonomy.ids)
+    assert problems == []
+    s = stats(funders)
+    assert s["funders"] >= 30 and s["open_to_mena"] >= 10
+    assert all(f.source_url.startswith(("http://", "https://")) for f in funders)

@@ -45,6 +45,10 @@ a lexicon gives French and Arabic words their English equivalents. Themes only h
 or that the words merely lean towards count for less. Each score is explained by the terms and themes that
 contributed to it.
 
+**Funders.** "Who supports this work" lists funders and technical-assistance providers from their public pages
+(each with its source and the date it was checked), open to the city's region; a funder that frames the work as
+security is flagged. The tool does not endorse any funder, and amounts and rules change: check their pages.
+
 **How we measure.** Assessors graded practices for officials' statements blind (they saw only the statement
 and shuffled candidates): 2 = directly addresses the core problem, 1 = partly relevant, 0 = not useful.
 
