@@ -228,6 +228,48 @@ class Funder(_Record):
         return in_region and (not self.countries or country_code is None or country_code in self.countries)
 
 
+class Measurement(_Record):
+    """One measured value of an indicator, on a date."""
+
+    date: date
+    value: float
+    note: str = Field(default="", max_length=500)
+
+
+class ProgrammeIndicator(_Record):
+    name: str = Field(min_length=3, max_length=200)
+    unit: str = Field(default="", max_length=50)
+    measured_how: str = Field(default="", max_length=300)
+    baseline: Optional[Measurement] = None
+    measurements: list[Measurement] = Field(default_factory=list)
+
+    @field_validator("measurements")
+    @classmethod
+    def _in_order(cls, v: list[Measurement]) -> list[Measurement]:
+        days = [m.date for m in v]
+        if days != sorted(days):
+            raise ValueError("measurements must be in date order")
+        if any(d > date.today() for d in days):
+            raise ValueError("a measurement cannot be dated in the future")
+        return v
+
+
+class Programme(_Record):
+    """A city's own programme in the results log: what it measures, its baseline and measurements over time."""
+
+    id: Slug
+    city: str = Field(min_length=1)
+    title: str = Field(min_length=3, max_length=200)
+    description: str = Field(default="", max_length=3000)
+    themes: Themes
+    adapts_practice: Optional[str] = None  # the catalog practice it adapts, if any
+    indicators: list[ProgrammeIndicator] = Field(default_factory=list)
+    what_changed: str = Field(default="", max_length=3000)
+    evaluation_url: SourceUrl = None  # an evaluation report; only then can it be published as "evaluated"
+    public: bool = False  # the city's choice: a public results page
+    updated: date
+
+
 class City(_Record):
     """A place that has practices or stated challenges. Unnamed places carry no coordinates."""
 

@@ -143,3 +143,72 @@ def preview_import(store: Store, name: str, data: bytes, table: str | None = Non
             changed.append({"key": k, "fields": ["(known once this row's problems are fixed)"]})
     problems.sort(key=lambda p: (p.row, p.field))
     return ImportPreview(table, rows, problems, added, changed)
+
+
+# ---- results log -----------------------------------------------------------------------------
+def add_measurement(store: Store, programme_id: str, indicator: str, when, value: float, by: str, note: str = "") -> None:
+    """Append one measurement to a programme's indicator (kept in date order); all or nothing."""
+    prog = next((p for p in store.programmes() if p.id == programme_id), None)
+    if prog is None:
+        raise KeyError(f"no programme with id {programme_id!r}")
+    record = prog.model_dump(mode="json")
+    target = next((i for i in record["indicators"] if i["name"] == indicator), None)
+    if target is None:
+        raise KeyError(f"{programme_id} has no indicator named {indicator!r}")
+    target["measurements"] = sorted([*target["measurements"], {"date": str(when), "value": float(value), "note": note}], key=lambda m: m["date"])
+    from datetime import date
+
+    record["updated"] = date.today().isoformat()
+    store.save_programme(record, by=by, new=False)
+
+
+def results_summary(prog) -> str:
+    """What was measured, from the baseline to the latest measurement, in one line per indicator."""
+    lines = []
+    for ind in prog.indicators:
+        unit = f" {ind.unit}" if ind.unit else ""
+        if ind.measurements:
+            last = ind.measurements[-1]
+            start = f"{ind.baseline.value:g}{unit} ({ind.baseline.date.isoformat()}) to " if ind.baseline else ""
+            lines.append(f"{ind.name}: {start}{last.value:g}{unit} ({last.date.isoformat()}), {len(ind.measurements)} measurement(s)")
+    return "; ".join(lines)
+
+
+MIN_PUBLISH_WORDS = 30
+
+
+def publish_programme(store: Store, programme_id: str, by: str) -> str:
+    """Publish a public programme into the catalog as a practice. Its evidence level follows what was measured:
+    results reported when it has measurements, evaluated only with an evaluation attached. Returns the practice id."""
+    prog = next((p for p in store.programmes() if p.id == programme_id), None)
+    if prog is None:
+        raise KeyError(f"no programme with id {programme_id!r}")
+    from .store import ImportRejected
+    from .validate import Problem
+
+    problems = []
+    if not prog.public:
+        problems.append(Problem("results log", 1, "public", "make its results page public first: the city chooses to publish"))
+    if not any(i.measurements for i in prog.indicators):
+        problems.append(Problem("results log", 1, "indicators", "record at least one measurement before publishing results"))
+    if len(prog.description.split()) < MIN_PUBLISH_WORDS:
+        problems.append(Problem("results log", 1, "description", f"describe the programme in at least {MIN_PUBLISH_WORDS} words (what, for whom, how) before publishing"))
+    if problems:
+        raise ImportRejected(problems)
+    catalog = store.load()
+    place = catalog.city_by_name[prog.city]
+    from datetime import date
+
+    practice_id = f"{prog.id}-results"
+    record = {
+        "id": practice_id, "title": prog.title, "city": prog.city, "country": place.country, "country_code": place.country_code or "",
+        "region": place.region, "summary": " ".join(prog.description.split()[:150]), "challenges_addressed": [], "approach": "",
+        "target_groups": [], "lead_actor": f"City of {prog.city}", "partners": [], "themes": list(prog.themes), "status": "active",
+        "results": results_summary(prog) + (f". {prog.what_changed}" if prog.what_changed else ""),
+        "evidence_level": "evaluated" if prog.evaluation_url else "results-reported", "lessons": "",
+        "source_title": f"{prog.city}: {prog.title} (results log, City Practice Matcher)", "source_url": prog.evaluation_url,
+        "last_reviewed": date.today().isoformat(), "last_verified": date.today().isoformat(),
+    }
+    exists = practice_id in catalog.practice_by_id
+    (store.edit if exists else store.add)("practices", record, by=by, file="results log")
+    return practice_id

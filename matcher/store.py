@@ -67,6 +67,8 @@ events_t = Table(
     Column("by", String(200), nullable=False),
     Column("at", String(40), nullable=False),
 )
+programmes_t = Table("programmes", metadata, Column("id", String(200), primary_key=True), Column("city", String(200), index=True),
+                     Column("data", Text, nullable=False))
 meta_t = Table("meta", metadata, Column("key", String(50), primary_key=True), Column("value", String(200), nullable=False))
 TABLE_OBJ = {"practices": practices_t, "cities": cities_t, "challenges": challenges_t}
 
@@ -359,6 +361,48 @@ class Store:
             conn.execute(meta_t.insert().values(key="version", value="1"))
         else:
             conn.execute(meta_t.update().where(meta_t.c.key == "version").values(value=str(int(v) + 1)))
+
+    # ---- results log: cities' own programmes ---------------------------------------------------
+    def programmes(self, public_only: bool = False) -> list:
+        from .schema import Programme
+
+        with self.engine.connect() as conn:
+            rows = [Programme.model_validate(json.loads(r.data)) for r in conn.execute(select(programmes_t.c.data).order_by(programmes_t.c.id))]
+        return [p for p in rows if p.public or not public_only]
+
+    def save_programme(self, record: dict[str, Any], by: str, new: bool) -> None:
+        """Add (new=True; refuses an existing id) or replace a programme; validated first, one transaction."""
+        from .schema import Programme
+
+        try:
+            prog = Programme.model_validate(record)
+        except Exception as exc:  # pydantic's ValidationError: every problem, each with its field
+            errors = getattr(exc, "errors", lambda: [{"loc": ("",), "msg": str(exc)}])()
+            raise ImportRejected([Problem("results log", 1, ".".join(str(x) for x in e["loc"]), e["msg"]) for e in errors]) from None
+        catalog = self.load()
+        problems = []
+        if prog.city not in catalog.city_by_name:
+            problems.append(Problem("results log", 1, "city", f"city {prog.city!r} is not in the cities table"))
+        if prog.adapts_practice and prog.adapts_practice not in catalog.practice_by_id:
+            problems.append(Problem("results log", 1, "adapts_practice", f"no practice with id {prog.adapts_practice!r}"))
+        unknown = [t for t in prog.themes if t not in catalog.taxonomy.ids]
+        if unknown:
+            problems.append(Problem("results log", 1, "themes", f"unknown theme id(s): {', '.join(unknown)}"))
+        if problems:
+            raise ImportRejected(problems)
+        data = json.dumps(prog.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        with self._write_lock, self.engine.connect().execution_options(sqlite_immediate=True) as c, c.begin():
+            exists = c.execute(select(programmes_t.c.id).where(programmes_t.c.id == prog.id)).first() is not None
+            if new and exists:
+                raise ImportRejected([Problem("results log", 1, "id", f"a programme with id {prog.id!r} already exists: choose it to add measurements")])
+            if not new and not exists:
+                raise ImportRejected([Problem("results log", 1, "id", f"there is no programme with id {prog.id!r}")])
+            if exists:
+                c.execute(programmes_t.update().where(programmes_t.c.id == prog.id).values(data=data, city=prog.city))
+            else:
+                c.execute(programmes_t.insert().values(id=prog.id, city=prog.city, data=data))
+            c.execute(events_t.insert().values(table_name="programmes", key=prog.id, action="added" if new else "edited", by=by or "unknown",
+                                               at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
     # ---- twinning proposals --------------------------------------------------------------
     def record_proposal(self, proposal: Proposal) -> None:

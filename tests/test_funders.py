@@ -87,3 +87,25 @@ def test_shipped_funders_validate_and_reach_mena(taxonomy):
     s = stats(funders)
     assert s["funders"] >= 30 and s["open_to_mena"] >= 10
     assert all(f.source_url.startswith(("http://", "https://")) for f in funders)
+
+
+def test_every_indicator_points_to_a_practice_and_its_source(shipped):
+    from matcher.funders import indicator_problems, indicators_for, load_indicators
+
+    indicators = load_indicators()
+    assert len(indicators) >= 50
+    assert indicator_problems(indicators, shipped.practices) == []
+    rows = indicators_for("school-violence-dropout", indicators)
+    assert rows and all("school-violence-dropout" in i.themes for i in rows)
+    kinds = [i.kind for i in rows]
+    assert kinds == sorted(kinds, key=lambda k: k != "outcome")  # outcomes first
+
+
+def test_indicator_provenance_check_catches_a_stray(shipped):
+    from matcher.funders import Indicator, indicator_problems
+
+    p = shipped.practices[0]
+    stray = [Indicator("x", "people reached", "counts", "100", ("no-such-theme",), "output", p.id, "https://elsewhere.org"),
+             Indicator("y", "people reached", "counts", "100", tuple(p.themes[:1]), "output", "zz-missing", p.source_url)]
+    problems = indicator_problems(stray, shipped.practices)
+    assert any("source differs" in m for m in problems) and any("themes" in m for m in problems) and any("not in the catalog" in m for m in problems)
