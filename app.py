@@ -12,6 +12,7 @@ nav = st.navigation(
         "For city officials": [
             st.Page(pages.find_practices, title="Find practices", icon=":material/search:", default=True),
             st.Page(pages.twinning_partners, title="Twinning partners", icon=":material/handshake:", url_path="partners"),
+            st.Page(pages.results_pages, title="Cities' results", icon=":material/monitoring:", url_path="results"),
         ],
         "For hub staff": [
             st.Page(pages.network_pairing, title="Network pairing", icon=":material/hub:", url_path="pairing"),

@@ -203,7 +203,7 @@ def _fill_practice(at, **values):
 
 def test_catalog_add_shows_problems_next_to_their_fields():
     at = sign_in(page("catalog_admin").run())
-    assert not at.exception and len(at.tabs) == 6
+    assert not at.exception and len(at.tabs) == 7
     next(t for t in at.text_input if t.label.startswith("Your name")).input("Test Hub")
     at.run()
     submit(at, "Add practice")  # empty form
@@ -282,3 +282,35 @@ def test_catalog_records_a_stated_challenge_and_the_model_sees_it():
 
     intakes = get_store().load().intakes
     assert any(i.statement.startswith("Our young people are unemployed") and i.themes for i in intakes)
+
+
+def test_results_log_records_measures_and_publishes():
+    from datetime import date
+
+    from tests.test_results_log import DESCRIPTION
+
+    at = sign_in(page("catalog_admin").run())
+    next(t for t in at.text_input if t.label.startswith("Your name")).input("Test Hub")
+    at.run()
+    [t for t in at.text_input if t.label == "id (slug) *"][-1].input("sousse-homework-clubs")
+    [sb for sb in at.selectbox if sb.label == "City *"][-1].select("Sousse")
+    [t for t in at.text_input if t.label == "Title *"][-1].input("Homework clubs against early school leaving")
+    next(t for t in at.text_area if t.label.startswith("What it is")).input(DESCRIPTION)
+    [m for m in at.multiselect if m.label == "Themes (1–5) *"][-1].select("school-violence-dropout")
+    next(t for t in at.text_input if t.label == "First indicator *").input("pupils who left school during the year")
+    next(t for t in at.text_input if t.label == "Unit").input("pupils")
+    next(t for t in at.text_input if t.label == "Baseline value").input("42")
+    submit(at, "Record programme")
+    assert not at.exception and any("Recorded" in s.value for s in at.success)
+    at.selectbox(key="results_pick").select("sousse-homework-clubs").run()
+    for value, when in (("37", "2025-01-31"), ("31", "2025-06-30")):
+        [d for d in at.date_input if d.label == "Date"][-1].set_value(date.fromisoformat(when))
+        next(t for t in at.text_input if t.label == "Value *").input(value)
+        submit(at, "Add measurement")
+        assert not at.exception and any("Measurement added" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Make the results page public").click().run()
+    next(b for b in at.button if b.label == "Publish into the catalog").click().run()
+    assert not at.exception and any("Published as practice" in s.value for s in at.success)
+    public = page("results_pages").run()
+    text = " ".join(m.value for m in public.markdown).replace("\\", "")
+    assert not public.exception and "Homework clubs" in text and "31 pupils (2025-06-30)" in text

@@ -24,6 +24,7 @@ from ..components import (
     require_hub_sign_in,
     safe_md,
 )
+from .results import results_log
 
 
 # ---- Catalog (hub) ---------------------------------------------------------------------------
@@ -32,7 +33,7 @@ def catalog_admin() -> None:
     if not require_hub_sign_in():
         return
     catalog = load_catalog()
-    tabs = st.tabs(["Browse", "Add or edit a practice", "Record stated challenges", "Import", "Export", "Gaps and coverage"])
+    tabs = st.tabs(["Browse", "Add or edit a practice", "Record stated challenges", "Import", "Export", "Gaps and coverage", "Results log"])
     with tabs[0]:
         _browse(catalog)
     with tabs[1]:
@@ -45,6 +46,8 @@ def catalog_admin() -> None:
         _export()
     with tabs[5]:
         _gaps(catalog)
+    with tabs[6]:
+        results_log(catalog, _editor())
 
 
 def _browse(catalog) -> None:
