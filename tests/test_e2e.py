@@ -181,3 +181,57 @@ def test_hub_sign_in_survives_a_reload_until_sign_out(server, browser):
     page.get_by_label("Hub password").wait_for(state="visible", timeout=60_000)  # still signed out after a reload
     assert page.get_by_role("tab", name="Browse").count() == 0
     page.close()
+
+
+def test_hub_records_a_programme_with_two_measurements_and_publishes_it(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 2000})
+    page.goto(server + "/catalog", wait_until="domcontentloaded")
+    box = page.get_by_label("Hub password")
+    box.wait_for(state="visible", timeout=60_000)
+    box.fill(HUB_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("tab", name="Add or edit a practice").click()
+    page.get_by_label("Your name (required; recorded in the change history)").fill("E2E Hub")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(2000)  # the name triggers a rerun, which redraws the tabs; click only once it is done
+    page.get_by_role("tab", name="Results log").click()
+    panel = page.get_by_role("tabpanel").filter(has_text="A city's own programme")
+    panel.get_by_role("button", name="Record programme").wait_for(state="visible", timeout=60_000)
+    panel.get_by_role("textbox", name="id (slug) *", exact=True).fill("sousse-e2e-homework-clubs")
+    panel.get_by_role("combobox", name="City *").click()
+    page.keyboard.type("Sousse")
+    page.keyboard.press("Enter")
+    panel.get_by_role("textbox", name="Title *", exact=True).fill("Homework clubs against early school leaving")
+    panel.get_by_role("textbox", name="What it is, for whom, how (30 words or more to publish it)", exact=True).fill(
+        "The municipality runs homework clubs and family visits in two neighbourhoods where pupils leave school early; "
+        "social workers follow each pupil for a school year and meet teachers every month to agree the next steps together.")
+    panel.get_by_role("combobox", name="Themes (1–5) *").click()
+    page.keyboard.type("School violence")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    panel.get_by_role("textbox", name="First indicator *", exact=True).fill("pupils who left school during the year")
+    panel.get_by_role("textbox", name="Unit", exact=True).fill("pupils")
+    panel.get_by_role("textbox", name="Baseline value", exact=True).fill("42")
+    panel.get_by_role("button", name="Record programme").click()
+    page.get_by_text("Recorded sousse-e2e-homework-clubs").wait_for(timeout=60_000)
+    panel = page.get_by_role("tabpanel").filter(has_text="A city's own programme")
+    panel.get_by_role("combobox", name="Programme").click()
+    page.keyboard.type("sousse-e2e")
+    page.keyboard.press("Enter")
+    for value in ("37", "31"):
+        panel.get_by_role("textbox", name="Value *", exact=True).fill(value)
+        panel.get_by_role("button", name="Add measurement").click()
+        page.get_by_text("Measurement added").wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+    panel.get_by_role("button", name="Make the results page public").click()
+    page.get_by_text("is now public").wait_for(timeout=60_000)
+    panel.get_by_role("button", name="Publish into the catalog").click()
+    page.get_by_text("Published as practice").wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "results-log.png"))
+    public = browser.new_page(viewport={"width": 1280, "height": 1400})
+    public.goto(server + "/results", wait_until="domcontentloaded")
+    public.get_by_text("Homework clubs against early school leaving").wait_for(timeout=60_000)
+    assert public.get_by_text("2 measurement(s)").count() >= 1
+    public.close()
+    page.close()
