@@ -490,10 +490,12 @@ def cmd_vectors(args) -> int:
     catalog, problems = load_data_dir()
     if problems:
         raise CliError(f"the shipped data has {len(problems)} problem(s); run `python -m matcher validate` first")
-    texts = [meaning_text(p) for p in catalog.active_practices]
+    from .funders import funder_text, load_funders
+
+    texts = [meaning_text(p) for p in catalog.active_practices] + [funder_text(f) for f in load_funders(theme_ids=catalog.taxonomy.ids)[0]]
     matrix, encoded = VectorStore(None).vectors(encoder, texts)
     VectorStore(SHIPPED_VECTOR_DIR).write(encoder.version, {text_key(t): matrix[i] for i, t in enumerate(texts)})
-    print(f"wrote {len(texts)} practice vectors ({encoder.version}) to {SHIPPED_VECTOR_DIR}")
+    print(f"wrote {len(texts)} practice and funder vectors ({encoder.version}) to {SHIPPED_VECTOR_DIR}")
     return 0
 
 
