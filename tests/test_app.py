@@ -314,3 +314,11 @@ def test_results_log_records_measures_and_publishes():
     public = page("results_pages").run()
     text = " ".join(m.value for m in public.markdown).replace("\\", "")
     assert not public.exception and "Homework clubs" in text and "31 pupils (2025-06-30)" in text
+    own = page("results_pages")
+    own.query_params["programme"] = "sousse-homework-clubs"
+    own.run()
+    assert any("Homework clubs" in m.value for m in own.markdown)
+    hidden = page("results_pages")
+    hidden.query_params["programme"] = "no-such-programme"
+    hidden.run()
+    assert hidden.info and "not public" in hidden.info[0].value

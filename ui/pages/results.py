@@ -92,6 +92,8 @@ def results_log(catalog, editor: str) -> None:
             except KeyError as exc:
                 st.error(str(exc))
     c1, c2 = st.columns(2)
+    if prog.public:
+        st.markdown("Public results page: `/results?programme=" + prog.id + "` (add it to this app's address)")
     if c1.button("Hide the results page" if prog.public else "Make the results page public"):
         store.save_programme(dict(prog.model_dump(mode="json"), public=not prog.public), by=editor or "unknown", new=False)
         st.session_state[RESULTS_FLASH] = f"The results page of {prog.id} is now {'hidden' if prog.public else 'public'}."
@@ -130,6 +132,12 @@ def results_pages() -> None:
     st.caption("Programmes whose cities chose to publish their results: what they measure and how it changed.")
     catalog = load_catalog()
     public = get_store().programmes(public_only=True)
+    wanted = st.query_params.get("programme")
+    if wanted:  # one programme's own page: /results?programme=<id>
+        public = [p for p in public if p.id == wanted]
+        if not public:
+            st.info("This results page is not public (or does not exist).")
+            return
     if not public:
         st.info("No city has published a results page yet.")
         return
