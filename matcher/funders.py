@@ -125,7 +125,7 @@ class FunderMatcher:
                 continue
             if direct_only and f.local_governments_apply_directly is not True:
                 continue
-            best, shared = -1.0, []
+            best, shared, best_line = -1.0, [], 0
             for j, q in enumerate(lines):
                 named = {h.theme_id for h in q.themes}
                 weak = {h.theme_id for h in q.hints} | {t for t, _ in q.soft_themes}
@@ -133,7 +133,7 @@ class FunderMatcher:
                 theme_share = (sum(t in named for t in line_shared) + 0.5 * sum(t not in named for t in line_shared)) / max(1, len(named | weak))
                 score = THEME_WEIGHT * min(1.0, theme_share) + MEANING_WEIGHT * float(meaning[i, j])
                 if score > best:
-                    best, shared = score, line_shared
+                    best, shared, best_line = score, line_shared, j
             if best < self.min_score:
                 continue
             what = ", ".join(f.provides)
@@ -141,11 +141,27 @@ class FunderMatcher:
             apply = {True: "local governments can apply directly", False: "local governments apply through a partner or national body",
                      None: "whether local governments can apply directly is not stated"}[f.local_governments_apply_directly]
             notes = [SECURITY_NOTE] if f.framing == "security" else []
-            out.append(FunderMatch(f.id, f.name, f.kind, round(best, 4), list(f.provides), shared, f"{reason}; {apply}",
-                                   f.local_governments_apply_directly, f.how_to_apply, f.apply_url, f.typical_size, f.framing, notes,
-                                   f.source_title, f.source_url, f.last_verified.isoformat()))
-        out.sort(key=lambda m: (-m.score, m.name))
-        return out[: max(1, int(k))]
+            out.append((best_line, FunderMatch(f.id, f.name, f.kind, round(best, 4), list(f.provides), shared, f"{reason}; {apply}",
+                                               f.local_governments_apply_directly, f.how_to_apply, f.apply_url, f.typical_size, f.framing, notes,
+                                               f.source_title, f.source_url, f.last_verified.isoformat())))
+        return spread_over_lines(out, max(1, int(k)))
+
+
+def spread_over_lines(scored: list[tuple[int, FunderMatch]], k: int) -> list[FunderMatch]:
+    """The k best funders, taking first the best one for each challenge line (in line order), so a statement with
+    several needs does not get funders for one need only; then the best of the rest."""
+    ranked = sorted(scored, key=lambda lm: (-lm[1].score, lm[1].name))
+    chosen: list[FunderMatch] = []
+    for line in sorted({line for line, _ in ranked}):
+        best = next(m for ln, m in ranked if ln == line)
+        if best not in chosen and len(chosen) < k:
+            chosen.append(best)
+    for _, m in ranked:
+        if len(chosen) >= k:
+            break
+        if m not in chosen:
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: (-m.score, m.name))
 
 
 def stats(funders: Sequence[Funder]) -> dict[str, Any]:

@@ -109,3 +109,14 @@ def test_indicator_provenance_check_catches_a_stray(shipped):
              Indicator("y", "people reached", "counts", "100", tuple(p.themes[:1]), "output", "zz-missing", p.source_url)]
     problems = indicator_problems(stray, shipped.practices)
     assert any("source differs" in m for m in problems) and any("themes" in m for m in problems) and any("not in the catalog" in m for m in problems)
+
+
+def test_every_line_of_a_statement_gets_its_best_funder():
+    from matcher.funders import FunderMatch, spread_over_lines
+
+    def m(name, score):
+        return FunderMatch(name, name, "foundation", score, [], [], "", None, "", None, "", "development")
+
+    scored = [(0, m("a", 0.9)), (0, m("b", 0.8)), (0, m("c", 0.7)), (1, m("d", 0.3))]
+    assert [x.name for x in spread_over_lines(scored, 2)] == ["a", "d"]  # line 1's best is kept despite a lower score
+    assert [x.name for x in spread_over_lines(scored, 3)] == ["a", "b", "d"]
