@@ -164,14 +164,20 @@ def test_results_survive_downloads_and_page_switches(server, browser):
     page.close()
 
 
-def test_hub_sign_in_survives_a_reload_until_sign_out(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+def open_catalog_signed_in(server, browser, height: int):
+    """A new page on the hub's Catalog page, signed in with the hub password, its tabs drawn."""
+    page = browser.new_page(viewport={"width": 1280, "height": height})
     page.goto(server + "/catalog", wait_until="domcontentloaded")
     box = page.get_by_label("Hub password")
     box.wait_for(state="visible", timeout=60_000)
     box.fill(HUB_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("tab", name="Browse").wait_for(timeout=60_000)
+    return page
+
+
+def test_hub_sign_in_survives_a_reload_until_sign_out(server, browser):
+    page = open_catalog_signed_in(server, browser, 1200)
     page.wait_for_timeout(1500)  # the session cookie is set once the signed-in page is drawn
     page.reload(wait_until="domcontentloaded")
     page.get_by_role("tab", name="Browse").wait_for(timeout=60_000)  # still signed in
@@ -184,12 +190,7 @@ def test_hub_sign_in_survives_a_reload_until_sign_out(server, browser):
 
 
 def test_hub_records_a_programme_with_two_measurements_and_publishes_it(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 2000})
-    page.goto(server + "/catalog", wait_until="domcontentloaded")
-    box = page.get_by_label("Hub password")
-    box.wait_for(state="visible", timeout=60_000)
-    box.fill(HUB_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page = open_catalog_signed_in(server, browser, 2000)
     page.get_by_role("tab", name="Add or edit a practice").click()
     page.get_by_label("Your name (required; recorded in the change history)").fill("E2E Hub")
     page.keyboard.press("Tab")
