@@ -79,7 +79,7 @@ def measure(system: str, n: int, n_single: int, n_batch: int) -> dict:
         build = time.perf_counter() - t0
         run_one = lambda q: model.recommend(q, k=10)  # noqa: E731
         run_batch = lambda qs: [run_one(q) for q in qs]  # noqa: E731
-        index_bytes = model.practice_vectors_.nbytes + (len(pickle.dumps((model.vectorizers_, model.doc_matrix_), protocol=5)) if system == "fused" else 0)
+        index_bytes = model.practice_vectors_.nbytes + (len(pickle.dumps((model.vocabularies_, model.doc_matrix_), protocol=5)) if system == "fused" else 0)
     elif system in ("matcher", "matcher-score"):
         from matcher.engine import PracticeMatcher
 
@@ -91,7 +91,7 @@ def measure(system: str, n: int, n_single: int, n_batch: int) -> dict:
         else:
             run_one = lambda q: model._top_k(model.score(q), 10)  # noqa: E731
         run_batch = lambda qs: [run_one(q) for q in qs]  # noqa: E731
-        index_bytes = len(pickle.dumps((model.vectorizers_, model.doc_matrix_), protocol=5))
+        index_bytes = len(pickle.dumps((model.vocabularies_, model.doc_matrix_), protocol=5))
     elif system == "tfidf":
         from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -12,6 +12,8 @@ import secrets
 import threading
 import time
 
+from .i18n import _
+
 ITERATIONS = 200_000
 
 
@@ -71,20 +73,20 @@ class Throttle:
         """(ok, message). A blocked key is refused without checking the password."""
         wait = self.wait_seconds(key)
         if wait > 0:
-            return False, f"Too many failed attempts. Try again in {wait:.0f} s."
+            return False, _("Too many failed attempts. Try again in {seconds} s.").format(seconds=f"{wait:.0f}")
         if stored is None:
-            return False, "Hub sign-in is not configured: set HUB_PASSWORD_HASH (or HUB_PASSWORD) in the environment or Streamlit secrets."
+            return False, _("Hub sign-in is not configured: set HUB_PASSWORD_HASH (or HUB_PASSWORD) in the environment or Streamlit secrets.")
         if verify_password(password, stored):
             with self._lock:
                 self._failures.pop(key, None)
                 self._blocked_until.pop(key, None)
-            return True, "Signed in."
+            return True, _("Signed in.")
         with self._lock:
             n = self._failures.get(key, 0) + 1
             self._failures[key] = n
             if n >= self.free:
                 self._blocked_until[key] = self.clock() + min(self.cap, self.base * 2 ** (n - self.free))
-        return False, "Wrong password."
+        return False, _("Wrong password.")
 
 
 SESSION_SECONDS = 8 * 3600  # a hub sign-in survives reloads for one working day

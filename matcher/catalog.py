@@ -9,7 +9,7 @@ from .io import read_jsonl
 from .schema import TABLES, City, Intake, Practice
 from .taxonomy import Taxonomy
 from .text import normalise
-from .validate import Problem, validate_tables
+from .validate import Problem, translation_problems, validate_tables
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 FILES = {"practices": "practices.jsonl", "cities": "cities.jsonl", "challenges": "challenges.jsonl"}
@@ -73,6 +73,7 @@ def load_data_dir(data_dir: Path = DATA_DIR, taxonomy: Taxonomy | None = None) -
     taxonomy = taxonomy or Taxonomy.load(Path(data_dir) / "taxonomy.yaml")
     raw, files = read_data_dir(data_dir)
     models, problems = validate_tables(raw, taxonomy, files)
+    problems = list(problems) + translation_problems(raw["practices"], files["practices"])
     catalog = Catalog(tuple(models["practices"]), tuple(models["cities"]), tuple(models["challenges"]), 0, taxonomy)
     return catalog, problems
 

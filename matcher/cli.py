@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import DATA_DIR, Catalog, load_data_dir, read_data_dir
-from .schema import EVIDENCE_LEVELS, REGIONS, TABLES
+from . import i18n
+from .i18n import _
+from .schema import EVIDENCE_LEVELS, READER_LANGUAGES, REGIONS, TABLES
 
 EXIT_DATA, EXIT_USAGE = 1, 2
 
@@ -42,10 +44,12 @@ def _catalog(args) -> Catalog:
     return _store(args).load()
 
 
-def _matcher(catalog: Catalog):
-    from .engine import PracticeMatcher
+def _snapshot(args):
+    """The catalog and its fitted models, through the same service the app uses (the model is read from
+    disk when this catalog was fitted before)."""
+    from .service import CatalogService
 
-    return PracticeMatcher(catalog.taxonomy).fit(catalog.active_practices, catalog.cities)
+    return CatalogService(_store(args), warm=False).snapshot()
 
 
 # ---- commands --------------------------------------------------------------------------------
@@ -178,7 +182,23 @@ def compute_stats(catalog: Catalog) -> dict[str, Any]:
         "verified_last_24_months_share": verified_share(ps),
         "needs_checking": len(stale(ps)),
         "funders": funder_stats(load_funders(theme_ids=tax_ids)[0]),
+        "translation_coverage": translation_coverage(ps),
     }
+
+
+def translation_coverage(practices) -> dict[str, Any]:
+    """Share of practices whose reader-facing fields are all there in each language (English is the record)."""
+    from .schema import TRANSLATED_FIELDS
+
+    out: dict[str, Any] = {"en": 1.0 if practices else 0.0}
+    for lang in READER_LANGUAGES:
+        if lang == "en":
+            continue
+        complete = [p for p in practices if lang in p.translations
+                    and all(getattr(p.translations[lang], f) or not getattr(p, f) for f in TRANSLATED_FIELDS)]
+        out[lang] = round(len(complete) / len(practices), 4) if practices else 0.0
+        out[f"{lang}_missing"] = sorted(p.id for p in practices if p not in complete)[:50]
+    return out
 
 
 def cmd_stats(args) -> int:
@@ -202,6 +222,8 @@ def cmd_stats(args) -> int:
     for k, v in stats["implementation_story_fill_rates"].items():
         print(f"  {k:<28}{v:.0%}")
     print("\nthemes no practice covers: " + (", ".join(stats["themes_without_practice"]) or "none"))
+    tc = stats["translation_coverage"]
+    print("\ntranslated (title, summary, approach, lessons): " + ", ".join(f"{lang} {tc[lang]:.0%}" for lang in READER_LANGUAGES))
     return 0
 
 
@@ -227,7 +249,8 @@ def _filters(args, catalog: Catalog):
 
 
 RESULT_KEYS = ["practice_id", "title", "city", "country", "score", "strength", "themes", "matched_themes", "matched_theme_labels",
-               "matched_words", "top_terms", "contributions", "evidence_level", "challenge", "fit_notes", "story", "needs_checking", "last_verified", "source_title", "source_url"]
+               "matched_words", "top_terms", "contributions", "evidence_level", "challenge", "fit_notes", "story", "needs_checking", "last_verified", "source_title", "source_url",
+               "text_language"]
 
 
 def _rows(recs) -> list[dict[str, Any]]:
@@ -240,6 +263,9 @@ def _response_json(resp) -> dict[str, Any]:
         "results": _rows(resp.results),
         "closest": _rows(resp.closest),
         "language": resp.language,
+        # title, summary and story.lessons are in each result's text_language (the reader's, or "en" when a
+        # practice has no translation yet); labels, fit notes and messages in the reader's language.
+        "reader_language": resp.reader_language,
         "constraints": [c.as_dict() for c in resp.constraints],
         "message": resp.message,
         "meaning_signal": "off: " + resp.meaning_note if resp.meaning_note else "on",
@@ -249,9 +275,9 @@ def _response_json(resp) -> dict[str, Any]:
 def cmd_recommend(args) -> int:
     from .engine import EmptyStatement, NothingToMatch
 
-    catalog = _catalog(args)
+    snap = _snapshot(args)
+    catalog, matcher = snap.catalog, snap.matcher  # fitted once, also for a whole batch
     filters, asking = _filters(args, catalog)
-    matcher = _matcher(catalog)  # fitted once, also for a whole batch
     if args.queries:
         path = Path(args.queries)
         if not path.is_file():
@@ -283,30 +309,33 @@ def cmd_recommend(args) -> int:
         _print_json(_response_json(resp))
         return 0
     if resp.meaning_note:
-        print(f"note: {resp.meaning_note}")
-    print("we understood: " + (", ".join(h.label for h in resp.understood) or "no known theme"))
+        print(_("note: {note}").format(note=resp.meaning_note))
+    print(_("we understood: {themes}").format(themes=", ".join(h.label for h in resp.understood) or _("no known theme")))
     if resp.constraints:
-        print("what your city lacks (not searched for; checked against each practice's needs): " + "; ".join(c.text for c in resp.constraints))
+        print(_("what your city lacks (not searched for; checked against each practice's needs): {lacks}").format(lacks="; ".join(c.text for c in resp.constraints)))
     if resp.also_considered:
-        print("also leaning towards (weighed less): " + ", ".join(h.label for h in resp.also_considered))
+        print(_("also leaning towards (weighed less): {themes}").format(themes=", ".join(h.label for h in resp.also_considered)))
     if resp.truncated:
-        print("(the statement was long and was cut to its first 20,000 characters)")
+        print(_("(the statement was long and was cut to its first 20,000 characters)"))
     if not resp.results:
         print(resp.message)
     for n, r in enumerate([*resp.results, *resp.closest], 1):
         if n == len(resp.results) + 1:
-            print("\nclosest, but not a good match:")
-        print(f"\n{n}. {r.title} ({r.city}, {r.country}) {r.strength} match ({r.score:.2f}) [{r.evidence_level}]")
+            print("\n" + _("closest, but not a good match:"))
+        print(f"\n{n}. {r.title} ({r.city}, {r.country}) {i18n.label(i18n.STRENGTH_LABELS, r.strength).lower()} ({r.score:.2f}) [{i18n.label(i18n.EVIDENCE_LABELS, r.evidence_level)}]")
+        if r.text_language != resp.reader_language:
+            print("   " + _("(no translation yet: shown in English)"))
+        print("   " + r.summary)
         if r.matched_words:
-            print("   your words: " + ", ".join(r.matched_words))
+            print("   " + _("your words: {words}").format(words=", ".join(r.matched_words)))
         if r.matched_theme_labels:
-            print("   themes: " + ", ".join(r.matched_theme_labels))
-        print("   why: " + ", ".join(f"{t['term']} {t['contribution']:.2f}" for t in r.top_terms))
+            print("   " + _("themes: {themes}").format(themes=", ".join(r.matched_theme_labels)))
+        print("   " + _("why: {terms}").format(terms=", ".join(f"{t['term']} {t['contribution']:.2f}" for t in r.top_terms)))
         if len(resp.challenges) > 1:
-            print(f"   answers: {r.challenge}")
+            print("   " + _("answers: {challenge}").format(challenge=r.challenge))
         for note in r.fit_notes:
-            print(f"   note: {note}")
-        print(f"   source: {r.source_title}" + (f" <{r.source_url}>" if r.source_url else ""))
+            print("   " + _("note: {note}").format(note=note))
+        print("   " + _("source: {source}").format(source=r.source_title + (f" <{r.source_url}>" if r.source_url else "")))
     return 0
 
 
@@ -335,10 +364,8 @@ def cmd_themes(args) -> int:
 
 
 def _twinning(args):
-    from .twinning import Twinning
 
-    catalog = _catalog(args)
-    return Twinning(catalog, _matcher(catalog))
+    return _snapshot(args).twinning
 
 
 def _constraints(args):
@@ -360,14 +387,15 @@ def cmd_partners(args) -> int:
     except TwinningError as exc:
         raise CliError(str(exc))
     if args.json:
-        _print_json([p.as_dict() for p in partners])
+        _print_json([dict(p.as_dict(), language=i18n.language()) for p in partners])  # reasons are in this language
         return 0
     for n, p in enumerate(partners, 1):
-        print(f"{n}. {p.city} ({p.country}) score {p.score:.3f}: helps you {p.helps_you:.3f}, you help {p.you_help:.3f}, mutual {p.mutual:.3f}, context {p.context['score']:.2f}")
+        print(f"{n}. {p.city} ({p.country}) " + _("score {score}: helps you {helps}, you help {you_help}, mutual {mutual}, context {context}").format(
+            score=f"{p.score:.3f}", helps=f"{p.helps_you:.3f}", you_help=f"{p.you_help:.3f}", mutual=f"{p.mutual:.3f}", context=f"{p.context['score']:.2f}"))
         for r in p.reasons:
             print(f"   - {r}")
     if not partners:
-        print("no partner found under these constraints")
+        print(_("no partner found under these constraints"))
     return 0
 
 
@@ -401,25 +429,25 @@ def cmd_gaps(args) -> int:
         return 0
     for r in rows:
         if r["cities_stating"]:
-            print(f"{r['gap_score']:6.3f}  {r['label']:<55} stated by {r['cities_stating']} cities; {r['practices']} practices ({r['well_evidenced_practices']} evaluated) {r['note']}")
+            print(f"{r['gap_score']:6.3f}  {r['label']:<55} " + _("stated by {cities} cities; {practices} practices ({evaluated} evaluated)").format(
+                cities=r["cities_stating"], practices=r["practices"], evaluated=r["well_evidenced_practices"]) + f" {r['note']}")
     from .freshness import FRESHNESS_MONTHS, stale
 
     old = stale(_catalog(args).active_practices)
     if old:
-        print(f"\n{len(old)} practices need checking (facts not verified against a source in the last {FRESHNESS_MONTHS} months), oldest first:")
+        print("\n" + _("{n} practices need checking (facts not verified against a source in the last {months} months), oldest first:").format(n=len(old), months=FRESHNESS_MONTHS))
         for p in old[:20]:
             print(f"  {p.last_verified or 'never':<12}{p.id}")
         if len(old) > 20:
-            print(f"  ... and {len(old) - 20} more (the hub's Catalog page lists them all)")
+            print("  " + _("... and {n} more (the hub's Catalog page lists them all)").format(n=len(old) - 20))
     return 0
 
 
 def cmd_funders(args) -> int:
     """Funders and technical-assistance providers for a city's stated challenges or a typed statement."""
     from .engine import EmptyStatement, NothingToMatch
-    from .funders import FunderMatcher, load_funders
-
-    catalog = _catalog(args)
+    snap = _snapshot(args)
+    catalog = snap.catalog
     if not args.city and not args.text:
         raise CliError("give --city NAME or a statement in quotes", EXIT_USAGE)
     city = catalog.find_city(args.city) if args.city else None
@@ -430,9 +458,7 @@ def cmd_funders(args) -> int:
         raise CliError(f"{city.city} has no stated challenges in the catalog; give its needs in quotes")
     if args.region and args.region not in REGIONS:
         raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
-    matcher = _matcher(catalog)
-    funders, _ = load_funders(theme_ids=catalog.taxonomy.ids)
-    fm = FunderMatcher(matcher=matcher).fit(funders)
+    matcher, fm = snap.matcher, snap.funders
     try:
         st = matcher.analyse(text)
     except (EmptyStatement, NothingToMatch) as exc:
@@ -502,8 +528,8 @@ def cmd_vectors(args) -> int:
 def cmd_evaluate(args) -> int:
     from . import evaluate as ev
 
-    catalog = _catalog(args)
-    matcher = _matcher(catalog)
+    snap = _snapshot(args)
+    catalog, matcher = snap.catalog, snap.matcher
     try:
         report = ev.run(catalog, args.split, matcher, Path(args.file) if args.file else ev.EVAL_FILE)
     except (ValueError, FileNotFoundError) as exc:
@@ -514,6 +540,11 @@ def cmd_evaluate(args) -> int:
     else:
         print(ev.format_table(report))
     return 0
+
+
+def _lang_option(s) -> None:
+    s.add_argument("--lang", choices=list(READER_LANGUAGES), default="en",
+                   help="language of titles, summaries, reasons and messages (default en)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -550,6 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--theme", help="only practices with this theme id")
     s.add_argument("--min-evidence", choices=list(EVIDENCE_LEVELS))
     s.add_argument("--json", action="store_true")
+    _lang_option(s)
     s.set_defaults(func=cmd_recommend)
 
     s = sub.add_parser("themes", help="themes detected in a text, with the phrases that triggered them")
@@ -572,10 +604,12 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--exclude-same-country", action="store_true")
         s.add_argument("--shared-language", action="store_true", help="require a shared working language")
         s.add_argument("--json", action="store_true")
+        _lang_option(s)
         s.set_defaults(func=func)
 
     s = sub.add_parser("gaps", help="needs that few practices cover, or cover with weak evidence")
     s.add_argument("--json", action="store_true")
+    _lang_option(s)
     s.set_defaults(func=cmd_gaps)
 
     s = sub.add_parser("funders", help="funders and technical assistance for a city's needs or a statement")
@@ -585,6 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--k", type=int, default=5)
     s.add_argument("--direct-only", action="store_true", help="only funders local governments can apply to directly")
     s.add_argument("--json", action="store_true")
+    _lang_option(s)
     s.set_defaults(func=cmd_funders)
 
     s = sub.add_parser("indicators", help="indicators that documented practices used, for a theme")
@@ -608,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         args = build_parser().parse_args(argv)
+        i18n.set_language(getattr(args, "lang", None))
         if getattr(args, "k", None) is not None and args.k < 1:
             raise CliError("--k must be at least 1", EXIT_USAGE)
         return args.func(args)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -19,6 +19,7 @@ from .analysis import Statement
 from .constraints import split_constraints
 from .explain import explain
 from .fusion import FUSIONS
+from .i18n import _, language
 from .meaning import (
     SHIPPED_VECTOR_DIR,
     Encoder,
@@ -31,7 +32,7 @@ from .results import GOOD, PARTIAL, STRONG, WEAK, RecommendResponse
 from .schema import City, Practice, evidence_rank
 from .signals import SIGNALS
 from .taxonomy import Taxonomy, ThemeHit
-from .text import analyse, analyse_both, clean, detect_language, split_challenges
+from .text import analyse_both, analyse_phrase, clean, detect_language, split_challenges
 
 THEME_PREFIX = "theme:"
 MAX_STATEMENT_CHARS = 20_000
@@ -249,7 +250,7 @@ class PracticeMatcher:
                 pairs, phrase = analyse_both(self._field_text(p, f), langs[i])
                 for s, word in pairs:
                     surface.setdefault(s, word)  # first surface form seen, to show stems as words
-                for t, (_, n, _) in self.taxonomy.detect_tokens(phrase, langs[i]).items():
+                for t, (_phrases, n, _group) in self.taxonomy.detect_tokens(phrase, langs[i]).items():
                     found_themes[i][t] = found_themes[i].get(t, 0) + n
                 yield [s for s, _ in pairs]
 
@@ -264,7 +265,7 @@ class PracticeMatcher:
             TfidfVectorizer,  # imported on fit: pages that only draw forms start faster
         )
 
-        vectorizers, blocks, terms = {}, [], {}
+        vocabularies, analyzers, idf, blocks = {}, {}, {}, []
         for f in [*TEXT_FIELDS, "themes", "text_themes"]:
             w = weights[f]
             # Word n-grams only on the short fields: on summaries they multiply the vocabulary for no gain.
@@ -278,10 +279,11 @@ class PracticeMatcher:
             except ValueError:  # an empty field across the whole catalog: keep a placeholder column
                 X = vec.fit_transform([["__empty__"]] + [[] for _ in range(len(practices) - 1)])
             X.data *= w  # in place: no copy of the block
-            vectorizers[f] = vec
             blocks.append(X.tocsc())  # column-major: a query reads only its own columns
             del X
-            terms[f] = vec.get_feature_names_out()
+            vocabularies[f] = vec.vocabulary_
+            analyzers[f] = analyzer
+            idf[f] = vec.idf_
         # Each block is L2-normalised; the weighted stack is re-normalised so scores stay cosines in [0, 1].
         # One CSC matrix only (no row-major copy): half the memory at 100k practices.
         matrix = sp.hstack(blocks, format="csc")
@@ -290,16 +292,27 @@ class PracticeMatcher:
         row_norms[row_norms == 0] = 1.0
         matrix.data /= row_norms[matrix.indices]
         matrix.sort_indices()
+        self._set_fitted(matrix, vocabularies, idf, {f: weights[f] for f in vocabularies}, surface, practices, cities)
+        return self
+
+    def _set_fitted(self, matrix: sp.csc_matrix, vocabularies: dict[str, dict[str, int]], idf: dict[str, np.ndarray],
+                    weights: dict[str, float], surface: dict[str, str], practices: Sequence[Practice],
+                    cities: Sequence[City]) -> None:
+        """Set the fitted attributes from the TF-IDF parts, whether just fitted or read from disk (`model_files`)."""
         self.doc_matrix_ = matrix
-        self.feature_terms_ = terms
-        self.idf_ = {f: vec.idf_ for f, vec in vectorizers.items()}
+        self.vocabularies_ = vocabularies
+        self.analyzers_ = {
+            f: TokenNgrams(self.ngram_range if f in self.ngram_fields else (1, 1)) if f in TEXT_FIELDS else Identity()
+            for f in vocabularies
+        }
+        self.feature_terms_ = {f: sorted(v, key=v.__getitem__) for f, v in vocabularies.items()}
+        self.idf_ = idf
         offsets, start = {}, 0
-        for f, vec in vectorizers.items():
+        for f, vocab in vocabularies.items():
             offsets[f] = start
-            start += len(vec.vocabulary_)
+            start += len(vocab)
         self.block_offsets_ = offsets
-        self.vectorizers_ = vectorizers
-        self.weights_ = {f: weights[f] for f in vectorizers}
+        self.weights_ = weights
         self.practices_ = tuple(practices)
         self.id_rank_ = np.argsort(np.argsort(np.array([p.id for p in practices], dtype=object)))
         self.attrs_ = {
@@ -315,16 +328,21 @@ class PracticeMatcher:
             (np.ones(len(rows)), ([r for r, _ in rows], [c for _, c in rows])), shape=(len(practices), len(self.theme_index_))
         )
         self.cities_ = {c.city: c for c in cities}
-        # Build the phrase indexes, theme profiles and lexicon now, not on the first French or Arabic query.
-        self.taxonomy.index_for("fr")
-        self.taxonomy.affinity([], "en")
-        if self.use_lexicon and self.taxonomy.lexicon is not None:
-            self.taxonomy.lexicon.translate([], "fr")
         self.surface_ = surface
         # English label words per theme, analysed once here rather than on every query.
-        self.label_tokens_ = {t: tuple(analyse(self.taxonomy.label(t, "en"), "en")) for t in self.taxonomy.ids}
+        self.label_tokens_ = {t: tuple(analyse_phrase(self.taxonomy.label(t, "en"), "en")) for t in self.taxonomy.ids}
         self.signal_weights_ = self._signal_weights()
         self._fit_meaning(practices)
+
+    def warm_up(self) -> "PracticeMatcher":
+        """Build the phrase indexes, theme profiles and lexicon index now, not on the first French or Arabic
+        query. A long-running app calls it once per model; a one-shot CLI command builds only what it uses."""
+        self._check_fitted()
+        for lang in ("en", "fr", "ar"):
+            self.taxonomy.index_for(lang)
+            self.taxonomy.affinity([], lang)
+        if self.use_lexicon and self.taxonomy.lexicon is not None:
+            self.taxonomy.lexicon.translate([], "fr")
         return self
 
     def _fit_meaning(self, practices: Sequence[Practice]) -> None:
@@ -412,7 +430,7 @@ class PracticeMatcher:
         if isinstance(text, Statement):
             return text
         if text is None or not clean(str(text)):
-            raise EmptyStatement("the statement is empty: describe your city's challenges in a few words")
+            raise EmptyStatement(_("The statement is empty: describe your city's challenges in a few words."))
         text = str(text)
         truncated = len(text) > MAX_STATEMENT_CHARS
         if truncated:
@@ -420,7 +438,7 @@ class PracticeMatcher:
         challenge_text, constraints = split_constraints(text)
         whole = self.analyse_query(challenge_text)
         if not whole.tokens and not constraints:
-            raise NothingToMatch("nothing to match on: the statement has no meaningful words (only stop words, numbers or punctuation)")
+            raise NothingToMatch(_("Nothing to match on: the statement has no meaningful words (only stop words, numbers or punctuation)."))
         segments = split_challenges(challenge_text) if whole.tokens else []
         parts = tuple(self.analyse_query(seg) for seg in segments) if len(segments) > 1 else (whole,)
         vectors = None
@@ -461,12 +479,11 @@ class PracticeMatcher:
         for f, w in self.weights_.items():
             if w == 0:
                 continue
-            vec = self.vectorizers_[f]
-            vocab, idf, offset = vec.vocabulary_, self.idf_[f], self.block_offsets_[f]
+            vocab, idf, offset = self.vocabularies_[f], self.idf_[f], self.block_offsets_[f]
             weights: dict[int, float] = {}
             if f in TEXT_FIELDS:
                 counts: dict[int, int] = {}
-                for term in vec.analyzer(word_tokens):
+                for term in self.analyzers_[f](word_tokens):
                     j = vocab.get(term)
                     if j is not None:
                         counts[j] = counts.get(j, 0) + 1
@@ -607,11 +624,13 @@ class PracticeMatcher:
         filters = filters or Filters()
         if isinstance(asking_city, str):
             asking_city = self.cities_.get(asking_city)
-        base = dict(language=st.language, understood=list(st.whole.themes), challenges=list(st.part_texts) if st.has_challenge else [],
+        reader = language()
+        relabel = lambda hits: [replace(h, label=self.taxonomy.label(h.theme_id, reader)) for h in hits]  # noqa: E731
+        base = dict(language=st.language, reader_language=reader, understood=relabel(st.whole.themes), challenges=list(st.part_texts) if st.has_challenge else [],
                     truncated=st.truncated, constraints=list(st.constraints), meaning_note=self.meaning_note_)
         if not st.has_challenge:
-            return RecommendResponse(results=[], message="We read only what your city lacks (budget, staff, means), not a challenge: "
-                                     "describe the problem you want to solve, and we will take those limits into account.", **base)
+            return RecommendResponse(results=[], message=_("We read only what your city lacks (budget, staff, means), not a challenge: "
+                                     "describe the problem you want to solve, and we will take those limits into account."), **base)
         if not split:
             st = st.as_one_line()
         signals = self.signal_scores(st)
@@ -635,14 +654,14 @@ class PracticeMatcher:
         if results:
             message = ""
         elif closest:
-            message = "No practice in the catalog is a good match for this statement. The closest ones are listed below, but they do not answer it well."
+            message = _("No practice in the catalog is a good match for this statement. The closest ones are listed below, but they do not answer it well.")
         else:
-            message = "No practice matches these words and filters. Try broader filters or one of the suggested themes."
+            message = _("No practice matches these words and filters. Try broader filters or one of the suggested themes.")
         return RecommendResponse(
             results=results,
             message=message,
             per_challenge_themes=[[h.theme_id for h in q.themes] for q in st.parts],
-            also_considered=[*st.whole.hints, *(ThemeHit(t, self.taxonomy.label(t, st.language), (), 0) for t, _ in st.whole.soft_themes)],
+            also_considered=[*relabel(st.whole.hints), *(ThemeHit(t, self.taxonomy.label(t, reader), (), 0) for t, _ in st.whole.soft_themes)],
             closest=closest,
             **base,
         )

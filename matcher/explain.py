@@ -14,18 +14,18 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .analysis import Statement
-from .constraints import BUDGET, STAFF, unmet_prerequisites
+from .constraints import BUDGET, unmet_prerequisites
 from .context import POPULATION_BAND_RATIO, population_ratio
 from .freshness import needs_checking
+from .i18n import N_, _, country, language, number
 from .languages import language_names
 from .results import Recommendation
 from .schema import City, Practice
 
 THEME_PREFIX = "theme:"
 TOP_TERMS = 6
-MEANING_LABEL = "similar meaning"
+MEANING_LABEL = N_("similar meaning")
 WORD, THEME, MEANING = "word", "theme", "meaning"
-LACK_WORDS = {BUDGET: "budget", STAFF: "staff"}
 
 
 def contributions(q_whole, d_whole: np.ndarray, q_seg=None, d_seg: np.ndarray | None = None, weight_whole: float = 1.0) -> dict[int, float]:
@@ -50,24 +50,25 @@ def fit_notes(p: Practice, practice_city: City | None, asking: City | None, cons
     if asking is not None and practice_city is not None:
         ratio = population_ratio(asking, practice_city)
         if ratio is not None and ratio > POPULATION_BAND_RATIO:  # the same "similar size" as twinning's context
-            bigger = "larger" if practice_city.population > asking.population else "smaller"
-            notes.append(
-                f"Scale: {practice_city.city} is about {ratio:.0f}x {bigger} than {asking.city} "
-                f"(~{practice_city.population:,} vs ~{asking.population:,} people)."
-            )
+            scale = (_("Scale: {city} is about {ratio}x larger than {asking} (~{pop} vs ~{asking_pop} people).")
+                     if practice_city.population > asking.population else
+                     _("Scale: {city} is about {ratio}x smaller than {asking} (~{pop} vs ~{asking_pop} people)."))
+            notes.append(scale.format(city=practice_city.city, ratio=number(ratio, 0), asking=asking.city,
+                                      pop=number(practice_city.population), asking_pop=number(asking.population)))
         if asking.languages and practice_city.languages and not set(asking.languages) & set(practice_city.languages):
-            notes.append(
-                f"No shared working language: {practice_city.city} works in {language_names(practice_city.languages)}, "
-                f"{asking.city} in {language_names(asking.languages)}."
-            )
+            notes.append(_("No shared working language: {city} works in {languages}, {asking} in {asking_languages}.").format(
+                city=practice_city.city, languages=language_names(practice_city.languages),
+                asking=asking.city, asking_languages=language_names(asking.languages)))
     unmet = unmet_prerequisites(list(p.prerequisites), list(constraints))
     flagged = {x for hits in unmet.values() for x in hits}
     for kind, hits in unmet.items():
         said = next(c.text for c in constraints if kind in c.kinds)
-        notes.append(f"Needs {LACK_WORDS[kind]} you said you lack (\u201c{said}\u201d): " + "; ".join(hits) + ".")
+        message = _("Needs a budget you said you lack (“{said}”): {needs}.") if kind == BUDGET else \
+            _("Needs staff you said you lack (“{said}”): {needs}.")
+        notes.append(message.format(said=said, needs="; ".join(hits)))
     rest = [x for x in p.prerequisites if x not in flagged]
     if rest:
-        notes.append("Prerequisites to check: " + "; ".join(rest) + ".")
+        notes.append(_("Prerequisites to check: {needs}.").format(needs="; ".join(rest)))
     return notes
 
 
@@ -76,7 +77,7 @@ class _Reader:
 
     def __init__(self, matcher, st: Statement, part: int):
         self.matcher = matcher
-        self.lang = st.language
+        self.lang = language()  # theme labels in the reader's language; the official's words stay as written
         queries = [st.whole] + ([st.parts[part]] if len(st.parts) > 1 else [])
         self.own: dict[str, str] = {}
         self.origin: dict[str, str] = {}
@@ -149,21 +150,23 @@ def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Seq
         items = _fold_phrases(items)
         meaning_share = float(fused.shares.get("meaning", np.zeros(1))[i]) if "meaning" in fused.shares else 0.0
         if meaning_share:
-            items[(MEANING, MEANING_LABEL)] += meaning_share
+            items[(MEANING, _(MEANING_LABEL))] += meaning_share
         if "rank" in fused.shares:
-            items[(MEANING, "rank fusion")] += float(fused.shares["rank"][i])
+            items[(MEANING, _("rank fusion"))] += float(fused.shares["rank"][i])
         ordered = sorted(((k, c) for k, c in items.items() if c > 0), key=lambda kv: (-kv[1], kv[0][1]))
         all_contrib = [{"kind": kind, "label": lab, "contribution": c} for (kind, lab), c in ordered]  # unrounded: they add up to the score
-        top_terms = [{"term": (f"theme: {lab}" if kind == THEME else lab), "contribution": round(c, 6)} for (kind, lab), c in ordered[:TOP_TERMS]]
+        top_terms = [{"term": (_("theme: {label}").format(label=lab) if kind == THEME else lab), "contribution": round(c, 6)} for (kind, lab), c in ordered[:TOP_TERMS]]
         queries = [st.parts[part], st.whole] if split else [st.whole]
         query_themes = {h.theme_id for q in queries for h in (*q.themes, *q.hints)} | {t for q in queries for t, _ in q.soft_themes}
         matched = [t for t in p.themes if t in query_themes]
         score = float(fused.score[i])
+        lang = language()
         out.append(Recommendation(
             practice_id=p.id,
-            title=p.title,
+            title=p.text("title", lang),
             city=p.city,
-            country=p.country,
+            country=country(p.country_code, p.country),
+            country_code=p.country_code,
             region=p.region,
             score=float(np.clip(score, 0.0, 1.0)),
             themes=list(p.themes),
@@ -173,16 +176,17 @@ def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Seq
             challenge=st.part_texts[part] if split else st.challenge_text.strip(),
             challenge_index=part,
             fit_notes=fit_notes(p, matcher.cities_.get(p.city), asking_city, st.constraints),
-            summary=p.summary,
+            summary=p.text("summary", lang),
+            text_language=lang if p.translated(lang) else "en",
             source_title=p.source_title,
             source_url=p.source_url,
             matched_words=[lab for (kind, lab), c in ordered if kind == WORD][:TOP_TERMS],
-            matched_theme_labels=[matcher.taxonomy.label(t, st.language) for t in matched],
+            matched_theme_labels=[matcher.taxonomy.label(t, lang) for t in matched],
             contributions=all_contrib,
             prerequisites=list(p.prerequisites),
             last_verified=p.last_verified.isoformat() if p.last_verified else None,
             needs_checking=needs_checking(p),
-            story=implementation_story(p),
+            story=implementation_story(p, lang),
         ))
     return out
 
@@ -190,11 +194,12 @@ def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Seq
 STORY_SHOWN = ("cost", "cost_band", "staffing", "duration", "status", "core_components", "adaptable_components", "contact_point", "contact_url", "lessons")
 
 
-def implementation_story(p: Practice) -> dict[str, Any]:
-    """The implementation-story fields a source gave for this practice (unknown ones left out)."""
+def implementation_story(p: Practice, lang: str = "en") -> dict[str, Any]:
+    """The implementation-story fields a source gave for this practice (unknown ones left out); the lessons
+    in the reader's language when translated."""
     out: dict[str, Any] = {}
     for f in STORY_SHOWN:
-        v = getattr(p, f)
+        v = p.text(f, lang) if f == "lessons" else getattr(p, f)
         if v and v != "unknown":
             out[f] = list(v) if isinstance(v, list) else v
     return out

@@ -17,6 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 from pydantic import ValidationError
 
+from .i18n import PROVISION_LABELS, N_, _, language
+from .i18n import label as i18n_label
 from .analysis import Statement
 from .catalog import DATA_DIR
 from .meaning import SHIPPED_VECTOR_DIR, VectorStore, default_vector_dir
@@ -26,8 +28,8 @@ from .validate import Problem
 FUNDERS_FILE = DATA_DIR / "funders.jsonl"
 THEME_WEIGHT, MEANING_WEIGHT = 0.5, 0.5  # a funder's score: shared themes and closeness in meaning, equally
 MIN_FUNDER_SCORE = 0.1
-SECURITY_NOTE = ("frames this work as security (counter-terrorism): check that its framing fits your programme, "
-                 "which officials asked not to see securitised")
+SECURITY_NOTE = N_("frames this work as security (counter-terrorism): check that its framing fits your programme, "
+                   "which officials asked not to see securitised")
 
 
 def load_funders(path: Path = FUNDERS_FILE, theme_ids: Sequence[str] = ()) -> tuple[list[Funder], list[Problem]]:
@@ -102,7 +104,7 @@ class FunderMatcher:
         enc = getattr(self.matcher, "encoder_", None)
         if enc is not None and self.funders_:
             store = VectorStore(default_vector_dir(), seed=SHIPPED_VECTOR_DIR)
-            self.vectors_, _ = store.vectors(enc, [funder_text(f) for f in self.funders_])
+            self.vectors_, _encoded = store.vectors(enc, [funder_text(f) for f in self.funders_])
         return self
 
     def match(self, st: Statement, region: str | None, country_code: str | None = None, k: int = 5,
@@ -118,7 +120,7 @@ class FunderMatcher:
             b = self.matcher.meaning_offset
             rows = st.vectors[1:] if st.vectors.shape[0] > 1 else st.vectors[:1]
             meaning = np.clip((self.vectors_ @ rows.T - b) / (1 - b), 0.0, 1.0)
-        label = lambda t: self.matcher.taxonomy.label(t, st.language)  # noqa: E731
+        label = lambda t: self.matcher.taxonomy.label(t, language())  # noqa: E731
         out = []
         for i, f in enumerate(self.funders_):
             if region and not f.open_to(region, country_code):
@@ -136,11 +138,12 @@ class FunderMatcher:
                     best, shared, best_line = score, line_shared, j
             if best < self.min_score:
                 continue
-            what = ", ".join(f.provides)
-            reason = f"{what} for " + (", ".join(label(t) for t in shared) if shared else "work close to what you describe")
-            apply = {True: "local governments can apply directly", False: "local governments apply through a partner or national body",
-                     None: "whether local governments can apply directly is not stated"}[f.local_governments_apply_directly]
-            notes = [SECURITY_NOTE] if f.framing == "security" else []
+            what = ", ".join(i18n_label(PROVISION_LABELS, p) for p in f.provides)
+            reason = (_("{provides} for {themes}").format(provides=what, themes=", ".join(label(t) for t in shared)) if shared
+                      else _("{provides} for work close to what you describe").format(provides=what))
+            apply = {True: _("local governments can apply directly"), False: _("local governments apply through a partner or national body"),
+                     None: _("whether local governments can apply directly is not stated")}[f.local_governments_apply_directly]
+            notes = [_(SECURITY_NOTE)] if f.framing == "security" else []
             out.append((best_line, FunderMatch(f.id, f.name, f.kind, round(best, 4), list(f.provides), shared, f"{reason}; {apply}",
                                                f.local_governments_apply_directly, f.how_to_apply, f.apply_url, f.typical_size, f.framing, notes,
                                                f.source_title, f.source_url, f.last_verified.isoformat())))
@@ -156,7 +159,7 @@ def spread_over_lines(scored: list[tuple[int, FunderMatch]], k: int) -> list[Fun
         best = next(m for ln, m in ranked if ln == line)
         if best not in chosen and len(chosen) < k:
             chosen.append(best)
-    for _, m in ranked:
+    for _line, m in ranked:
         if len(chosen) >= k:
             break
         if m not in chosen:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import typing
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -69,6 +70,7 @@ def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """Turn spreadsheet cells into record values: ';' lists, empty cells as missing."""
     model = TABLES[table]
     lists = set(list_fields(model))
+    dicts = {n for n, f in model.model_fields.items() if typing.get_origin(f.annotation) is dict}
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key is None:  # more cells than header columns
@@ -81,6 +83,11 @@ def _typed(table: str, row: dict[str, Any]) -> dict[str, Any]:
             value = unescape_formula(value.strip())
             if value == "":
                 value = None
+        if key in dicts and isinstance(value, str):
+            try:  # a nested field (translations) travels through a spreadsheet as one JSON cell
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                pass  # left as text: validation says the field has the wrong type
         if key in lists:
             if value is None:
                 value = []
@@ -201,6 +208,8 @@ def rows_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) ->
             v = r.get(c)
             if isinstance(v, (list, tuple)):
                 v = f"{LIST_SEP} ".join(str(x) for x in v)
+            elif isinstance(v, dict):
+                v = json.dumps(v, ensure_ascii=False) if v else ""
             v = "" if v is None else v
             out.append(escape_formula(v) if isinstance(v, str) else v)
         writer.writerow(out)

@@ -15,11 +15,16 @@ def _names(locale: str) -> dict[str, str]:
         return {}
 
 
-def language_name(code: str, locale: str = "en") -> str:
+def language_name(code: str, locale: str | None = None) -> str:
+    """In `locale`, or in the reader's language (`i18n`) when none is given."""
+    if locale is None:
+        from .i18n import babel_locale
+
+        locale = babel_locale()
     return _names(locale).get(code, code)
 
 
-def language_names(codes: Iterable[str], locale: str = "en") -> str:
+def language_names(codes: Iterable[str], locale: str | None = None) -> str:
     return ", ".join(language_name(c, locale) for c in codes)
 
 

@@ -10,7 +10,7 @@ import yaml
 # libyaml's safe loader when PyYAML was built with it (8x faster on the taxonomy), else the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-from .text import analyse, french_verb_variants, is_arabic
+from .text import analyse_phrase, french_verb_variants, is_arabic
 
 
 class Lexicon:
@@ -30,9 +30,9 @@ class Lexicon:
         for lang, entries in self.entries.items():
             idx = out.setdefault(lang, {})
             for key, values in entries.items():
-                english = [s for v in values for s in analyse(v, "en")]
+                english = [s for v in values for s in analyse_phrase(v, "en")]
                 forms = [key] + (french_verb_variants(key) if lang == "fr" else [])
-                seqs = dict.fromkeys(tuple(analyse(f, "ar" if is_arabic(f) else lang, phrases=True)) for f in forms)
+                seqs = dict.fromkeys(tuple(analyse_phrase(f, "ar" if is_arabic(f) else lang, phrases=True)) for f in forms)
                 for seq in seqs:
                     if seq and english:
                         idx.setdefault(seq[0], []).append((seq, english))

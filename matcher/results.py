@@ -32,7 +32,7 @@ class Recommendation:
     strength: str = PARTIAL
     # The official's own words (their surface form, in their language) that this practice matched.
     matched_words: list[str] = field(default_factory=list)
-    # matched_themes' labels in the statement's language.
+    # matched_themes' labels in the reader's language.
     matched_theme_labels: list[str] = field(default_factory=list)
     # Every contribution to the score: {"kind": word|theme|meaning, "label", "contribution"}; they add up to `score`.
     contributions: list[dict[str, Any]] = field(default_factory=list)
@@ -42,6 +42,10 @@ class Recommendation:
     # The implementation story from the sources (cost, staffing, duration, status, components, contact);
     # a field no source gives is absent, and the UI says "unknown".
     story: dict[str, Any] = field(default_factory=dict)
+    # The language title, summary and lessons are written in: the reader's, or "en" when the practice
+    # has no translation yet (the UI then says so in one line).
+    text_language: str = "en"
+    country_code: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -52,9 +56,10 @@ class RecommendResponse:
     """`results` holds the good matches only; `closest` the nearest practices under the floor."""
 
     results: list[Recommendation]
-    language: str
-    understood: list[ThemeHit]
-    challenges: list[str]
+    language: str  # the statement's language
+    reader_language: str = "en"  # the language the texts and messages below are written in
+    understood: list[ThemeHit] = field(default_factory=list)
+    challenges: list[str] = field(default_factory=list)
     truncated: bool = False
     message: str = ""
     per_challenge_themes: list[list[str]] = field(default_factory=list)

@@ -37,6 +37,12 @@ REGIONS: tuple[str, ...] = get_args(Region)
 EVIDENCE_LEVELS: tuple[str, ...] = get_args(EvidenceLevel)
 STATUSES: tuple[str, ...] = get_args(Status)
 COST_BANDS: tuple[str, ...] = get_args(CostBand)
+# The languages the app is read in; practices are written in English and translated into the others.
+ReaderLanguage = Literal["en", "fr", "ar"]
+READER_LANGUAGES: tuple[str, ...] = get_args(ReaderLanguage)
+TranslatedLanguage = Literal["fr", "ar"]
+TRANSLATED_LANGUAGES: tuple[str, ...] = get_args(TranslatedLanguage)
+TRANSLATED_FIELDS: tuple[str, ...] = ("title", "summary", "approach", "lessons")
 # Kinds that have no single real location and are never drawn on a map.
 UNLOCATED_KINDS: frozenset[str] = frozenset({"unnamed", "country group"})
 
@@ -128,6 +134,16 @@ Longitude = Annotated[Optional[float], AfterValidator(_within(-180, 180))]
 Themes = Annotated[list[str], AfterValidator(_theme_count)]
 
 
+class PracticeText(_Record):
+    """A practice's reader-facing text in one more language: our own translation of the English record,
+    checked by a second reader. An English field left empty stays empty here."""
+
+    title: str = Field(min_length=3, max_length=300)
+    summary: str = Field(min_length=1)
+    approach: str = ""
+    lessons: str = ""
+
+
 class Practice(_Record):
     """A documented practice of one city (or county, district group) with its source."""
 
@@ -167,6 +183,17 @@ class Practice(_Record):
     sources: list[Annotated[str, AfterValidator(_http_url)]] = Field(default_factory=list)  # further sources
     # Archived practices are hidden from search and twinning but kept in exports and history.
     archived: bool = False
+    # French and Arabic text of the reader-facing fields. The shipped catalog has both for every practice
+    # (`python -m matcher validate` checks it); a practice added later is shown in English with a notice.
+    translations: dict[TranslatedLanguage, PracticeText] = Field(default_factory=dict)
+
+    def text(self, field: str, lang: str) -> str:
+        """`field` in the reader's language, or the English when that translation is missing."""
+        t = self.translations.get(lang) if lang != "en" else None
+        return (getattr(t, field) or getattr(self, field)) if t is not None else getattr(self, field)
+
+    def translated(self, lang: str) -> bool:
+        return lang == "en" or lang in self.translations
 
     @field_validator("summary")
     @classmethod

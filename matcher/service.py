@@ -12,6 +12,7 @@ from functools import cached_property
 
 from .catalog import Catalog
 from .engine import PracticeMatcher
+from .model_files import fitted_matcher
 from .store import Store
 from .twinning import Twinning
 
@@ -36,8 +37,10 @@ class Snapshot:
 
 
 class CatalogService:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, *, warm: bool = True):
+        """`warm`: build each new model's language indexes at once (the app); a one-shot command leaves them lazy."""
         self.store = store
+        self.warm = warm
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -62,7 +65,9 @@ class CatalogService:
             version = self.store.version()
             if current is None or current.catalog.version != version:
                 catalog = self.store.load()
-                matcher = PracticeMatcher(catalog.taxonomy).fit(catalog.active_practices, catalog.cities)
+                matcher = fitted_matcher(PracticeMatcher(catalog.taxonomy), catalog.active_practices, catalog.cities)
+                if self.warm:
+                    matcher.warm_up()
                 current = Snapshot(catalog, matcher)
                 self._current = current
             return current

@@ -9,7 +9,7 @@ import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,7 +19,7 @@ import yaml
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from .lexicon import Lexicon
-from .text import analyse, detect_language, french_verb_variants, is_arabic
+from .text import analyse, analyse_phrase, detect_language, french_verb_variants, is_arabic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
 
@@ -53,6 +53,27 @@ class ThemeHit:
     phrases: tuple[str, ...]
     count: int
     group_only: bool = False  # named only once, and only by a group word ("families"): a hint, not a topic
+
+
+def tfidf_rows(docs: list[list[str]]) -> tuple[dict[str, int], np.ndarray, sp.csc_matrix]:
+    """TF-IDF rows of token lists as scikit-learn's TfidfVectorizer(sublinear_tf=True) makes them (smooth idf,
+    L2 rows, sorted vocabulary), in plain numpy: the theme profiles are tiny and scikit-learn's import is not."""
+    vocabulary = {t: j for j, t in enumerate(sorted({t for d in docs for t in d}))}
+    df = np.zeros(len(vocabulary))
+    rows, cols, vals = [], [], []
+    for i, d in enumerate(docs):
+        counts: dict[int, int] = {}
+        for t in d:
+            counts[vocabulary[t]] = counts.get(vocabulary[t], 0) + 1
+        for j, c in counts.items():
+            rows.append(i); cols.append(j); vals.append(1.0 + np.log(c))
+            df[j] += 1
+    idf = np.log((1 + len(docs)) / (1 + df)) + 1.0
+    m = sp.csr_matrix((np.asarray(vals) * idf[cols], (rows, cols)), shape=(len(docs), len(vocabulary)))
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    m = sp.diags(1.0 / norms) @ m
+    return vocabulary, idf, sp.csc_matrix(m)
 
 
 class Taxonomy:
@@ -104,7 +125,7 @@ class Taxonomy:
         seen = set()
 
         def seq_of(phrase: str) -> tuple[str, ...]:
-            return tuple(analyse(phrase, "ar" if is_arabic(phrase) else latin_lang, phrases=True))
+            return tuple(analyse_phrase(phrase, "ar" if is_arabic(phrase) else latin_lang, phrases=True))
 
         for theme in self.themes:
             groups = {seq_of(g) for g in theme.group_phrases()}
@@ -191,36 +212,30 @@ class Taxonomy:
                 words = [theme.label.get(src, "")] + list(theme.synonyms.get(src) or [])
                 for w in words:
                     if w:
-                        bag.extend(analyse(w, "ar" if is_arabic(w) else src))
+                        bag.extend(analyse_phrase(w, "ar" if is_arabic(w) else src))
             docs.append(bag)
         return docs
 
     @cached_property
-    def _profiles(self) -> dict[str, tuple[Any, sp.csc_matrix]]:  # (fitted TfidfVectorizer, profiles)
-        out = {}
-        for lang in ("en", "fr", "ar"):
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            vec = TfidfVectorizer(analyzer=list, sublinear_tf=True)  # `list`: tokens are already analysed; pickles
-            out[lang] = (vec, vec.fit_transform(self._profile_docs(lang)).tocsc())
-        return out
+    def _profiles(self) -> dict[str, tuple[dict[str, int], np.ndarray, sp.csc_matrix]]:  # (vocabulary, idf, profiles)
+        return {lang: tfidf_rows(self._profile_docs(lang)) for lang in ("en", "fr", "ar")}
 
     def affinity(self, stems: list[str], lang: str) -> np.ndarray:
         """Cosine of a statement's stems with each theme's word profile, in `ids` order.
 
         Phrase detection needs a synonym's words in order; this softer signal still sees a theme when an
         official words it differently ("les jeunes décrochent" shares "décroch" with "décrochage scolaire")."""
-        vec, profiles = self._profiles.get(lang) or self._profiles["en"]
+        vocabulary, idf, profiles = self._profiles.get(lang) or self._profiles["en"]
         counts: dict[int, int] = {}
         for s in stems:
-            j = vec.vocabulary_.get(s)
+            j = vocabulary.get(s)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
         if not counts:
             return np.zeros(len(self.themes))
-        # TfidfVectorizer.transform's arithmetic (sublinear tf x idf, L2), without its per-call overhead.
+        # The same arithmetic as the profiles (sublinear tf x idf, L2).
         cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        vals = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * vec.idf_[cols]
+        vals = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[cols]
         vals /= np.linalg.norm(vals)
         return np.asarray(profiles[:, cols] @ vals).ravel()
 

@@ -108,9 +108,7 @@ def phrase_stop_words(lang: str) -> frozenset[str]:
 def stop_words(lang: str) -> frozenset[str]:
     """Stop words of a language, already in folded (accent-free / Arabic-normalised) form."""
     if lang == "en":
-        from sklearn.feature_extraction.text import (
-            ENGLISH_STOP_WORDS,  # imported here: sklearn takes ~1 s to import
-        )
+        from .english_stop_words import ENGLISH_STOP_WORDS
 
         base = set(ENGLISH_STOP_WORDS)
     else:
@@ -245,3 +243,17 @@ def split_challenges(text: str, min_tokens: int = 2) -> list[str]:
     parts = [p.strip(" -*•·\t") for p in _SPLIT_RE.split(clean(text)) if p and p.strip(" -*•·\t")]
     kept = [p for p in parts if len(analyse(p)) >= min_tokens]
     return kept or ([clean(text)] if clean(text) else [])
+
+
+# analyse() of the taxonomy's and lexicon's own phrases, remembered. The model folder keeps this table
+# (`model_files`), so a new process does not stem some 20,000 phrases again (about 0.5 s).
+PHRASE_MEMO: dict[tuple[str, str, bool], tuple[str, ...]] = {}
+
+
+def analyse_phrase(text: str, lang: str, phrases: bool = False) -> list[str]:
+    """`analyse(text, lang, phrases)` for vocabulary phrases (never for user text: the table would grow)."""
+    key = (text, lang, phrases)
+    stems = PHRASE_MEMO.get(key)
+    if stems is None:
+        stems = PHRASE_MEMO[key] = tuple(analyse(text, lang, phrases=phrases))
+    return list(stems)

@@ -11,7 +11,6 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import networkx as nx
 import numpy as np
 
 from .analysis import Statement
@@ -19,6 +18,8 @@ from .catalog import Catalog
 from .context import LOG_POPULATION_BAND, POPULATION_BAND_RATIO, similar_size
 from .engine import PracticeMatcher
 from .freshness import needs_checking, with_results
+from .i18n import _, language, ngettext, number
+from .i18n import region as region_label
 from .languages import language_names
 from .schema import City, evidence_rank
 from .text import clean
@@ -86,12 +87,12 @@ def context_score(a: City, b: City) -> tuple[float, dict[str, Any]]:
     shared = sorted(set(a.languages) & set(b.languages))
     why = []
     if parts["shared_language"]:
-        why.append(f"shared working language ({language_names(shared)})")
+        why.append(_("shared working language ({languages})").format(languages=language_names(shared)))
     if parts["same_region"]:
-        why.append(f"same region ({a.region})")
+        why.append(_("same region ({region})").format(region=region_label(a.region)))
     if parts["population_band"]:
-        why.append(f"similar population (within {POPULATION_BAND_RATIO:.0f}x)")
-    return score, {**parts, "weights": CONTEXT_WEIGHTS, "score": round(score, 4), "explanation": "; ".join(why) or "little shared context"}
+        why.append(_("similar population (within {ratio}x)").format(ratio=number(POPULATION_BAND_RATIO, 0)))
+    return score, {**parts, "weights": CONTEXT_WEIGHTS, "score": round(score, 4), "explanation": "; ".join(why) or _("little shared context")}
 
 
 @dataclass
@@ -161,8 +162,8 @@ class Twinning:
             import difflib
 
             near = difflib.get_close_matches(name, list(self.index), n=2, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(near)}?" if near else ""
-            raise TwinningError(f"unknown city {name!r}{hint}")
+            hint = _("; did you mean {names}?").format(names=" / ".join(near)) if near else ""
+            raise TwinningError(_("unknown city {name}{hint}").format(name=repr(name), hint=hint))
         return c
 
     def partners(
@@ -193,17 +194,17 @@ class Twinning:
             except ValueError:
                 statement = None
             if statement is None or not statement.has_challenge:
-                raise TwinningError("nothing to match on in the typed needs: use words that describe your city's challenges")
+                raise TwinningError(_("nothing to match on in the typed needs: use words that describe your city's challenges"))
         if statement is not None and statement.has_challenge:
             needs = [(t, [h.theme_id for h in q.themes]) for t, q in zip(statement.part_texts, statement.parts)]
             need_scores = np.array([self.matcher.scores_and_columns(self.matcher.query_vector(q))[0] for q in statement.parts]) * self.ev
         elif me is not None:
             needs = self.needs[me.city]
             if not needs:
-                raise TwinningError(f"{me.city} has no stated challenges in the catalog; type its needs to find partners")
+                raise TwinningError(_("{city} has no stated challenges in the catalog; type its needs to find partners").format(city=me.city))
             need_scores = self.need_matrix(me.city)
         else:
-            raise TwinningError("give a city or a statement of needs")
+            raise TwinningError(_("give a city or a statement of needs"))
         best = self._best_per_city(need_scores)  # needs x cities
         helps_row = best.mean(axis=0)
         my_needs_themes = {t for _, ts in needs for t in ts}
@@ -259,14 +260,15 @@ class Twinning:
             reasons = []
             if drivers:
                 covered = len({d["need"] for d in drivers if d["score"] >= RELEVANT})
-                reasons.append(f"its practices answer {covered} of your {len(needs)} stated need(s)")
+                reasons.append(ngettext("its practices answer {covered} of your {n} stated need",
+                                        "its practices answer {covered} of your {n} stated needs", len(needs)).format(covered=covered, n=len(needs)))
             if you_help > 0:
-                reasons.append("your practices answer some of its stated needs: a two-way link")
+                reasons.append(_("your practices answer some of its stated needs: a two-way link"))
             if shared:
-                reasons.append("shared challenges: " + ", ".join(self.matcher.taxonomy.label(t, "en") for t in shared))
+                reasons.append(_("shared challenges: {themes}").format(themes=", ".join(self.matcher.taxonomy.label(t, language()) for t in shared)))
             if mode == "mentor" and relevant:
-                reasons.append(f"{len(relevant)} relevant practice(s) of its own")
-            reasons.append("context: " + ctx_info["explanation"])
+                reasons.append(ngettext("{n} relevant practice of its own", "{n} relevant practices of its own", len(relevant)).format(n=len(relevant)))
+            reasons.append(_("context: {why}").format(why=ctx_info["explanation"]))
             out.append(Partner(other.city, other.country, other.region, round(float(score), 6), round(helps, 6), round(you_help, 6), round(mutual, 6), ctx_info, drivers, shared, reasons))
         out.sort(key=lambda p: (-p.score, p.city))
         return out[: max(1, int(k))]
@@ -285,7 +287,8 @@ class Twinning:
             if ctx <= 0:
                 continue
             n = len(self.offers[other.city])
-            reasons = [f"context only ({me.city} has no stated challenges yet): " + info["explanation"], f"{n} documented practice(s)"]
+            reasons = [_("context only ({city} has no stated challenges yet): {why}").format(city=me.city, why=info["explanation"]),
+                       ngettext("{n} documented practice", "{n} documented practices", n).format(n=n)]
             out.append(Partner(other.city, other.country, other.region, round(float(ctx), 6), 0.0, 0.0, 0.0, info, [], [], reasons))
         out.sort(key=lambda p: (-p.score, -len(self.offers[p.city]), p.city))
         return out[: max(1, int(k))]
@@ -297,12 +300,12 @@ class Twinning:
             if regions:
                 outside = [c.city for c in chosen if c.region not in regions]
                 if outside:
-                    raise TwinningError(f"contradictory constraints: {', '.join(outside)} is not in region {', '.join(regions)}")
+                    raise TwinningError(_("contradictory constraints: {cities} is not in region {regions}").format(cities=", ".join(outside), regions=", ".join(regions)))
         else:
             chosen = [c for c in self.cities if (not regions or c.region in regions) and (include_groups or c.kind in PAIRABLE_KINDS)]
         chosen = sorted({c.city: c for c in chosen}.values(), key=lambda c: c.city)
         if len(chosen) < 2:
-            raise TwinningError("pairing needs at least two cities; widen the region or list more cities")
+            raise TwinningError(_("pairing needs at least two cities; widen the region or list more cities"))
         return chosen
 
     # Weights for many cities at once, in numpy: the Python loop cost ~100 s for 1,000 cities.
@@ -382,7 +385,7 @@ class Twinning:
         for (text, themes), s in zip(needs, scores):
             if s >= RELEVANT:
                 for t in themes[:1] or ["(no theme)"]:
-                    label = self.matcher.taxonomy.label(t, "en") if t != "(no theme)" else text[:60]
+                    label = self.matcher.taxonomy.label(t, language()) if t != "(no theme)" else text[:60]
                     if label not in labels:
                         labels.append(label)
         return labels
@@ -392,13 +395,13 @@ class Twinning:
         parts = []
         ab, ba = self.covered_needs(a, b), self.covered_needs(b, a)
         if ab:
-            parts.append(f"{b.city} has practices for {a.city}'s needs ({', '.join(ab[:3])})")
+            parts.append(_("{offering} has practices for {needing}'s needs ({needs})").format(offering=b.city, needing=a.city, needs=", ".join(ab[:3])))
         if ba:
-            parts.append(f"{a.city} has practices for {b.city}'s needs ({', '.join(ba[:3])})")
-        _, ctx = context_score(a, b)
-        if ctx["explanation"] != "little shared context":
+            parts.append(_("{offering} has practices for {needing}'s needs ({needs})").format(offering=a.city, needing=b.city, needs=", ".join(ba[:3])))
+        context, ctx = context_score(a, b)
+        if context > 0:
             parts.append(ctx["explanation"])
-        return "; ".join(parts) or "weak link: little to exchange under these settings"
+        return "; ".join(parts) or _("weak link: little to exchange under these settings")
 
     @staticmethod
     def _candidate_edges(w: np.ndarray, k: int, symmetric: bool) -> list[tuple[int, int]]:
@@ -417,6 +420,8 @@ class Twinning:
         w = self.weight_matrix(chosen, cons)
         names = [c.city for c in chosen]
         edges = [(names[i], names[j], float(w[i, j])) for i, j in self._candidate_edges(w, k, symmetric=True)]
+        import networkx as nx  # imported on pairing only: 0.1 s that a search does not need
+
         g = nx.Graph()
         g.add_nodes_from(names)
         g.add_weighted_edges_from(edges)
@@ -435,19 +440,18 @@ class Twinning:
     def _unpaired_reason(self, c: City, had_partner: bool, cons: Constraints) -> str:
         """What kept a city out of a peer pairing, and what would bring it in."""
         if had_partner:
-            return "its possible partners were each paired with a better match; pair it by hand or pair a smaller group"
+            return _("its possible partners were each paired with a better match; pair it by hand or pair a smaller group")
         if not self.needs[c.city] and not self.offers[c.city]:
-            return "no stated challenges and no documented practices yet: record its challenges or add its practices"
+            return _("no stated challenges and no documented practices yet: record its challenges or add its practices")
         if not self.needs[c.city]:
-            return "no stated challenges (record them in the Catalog page); its practices answer no other city's needs here"
-        blocked = []
+            return _("no stated challenges (record them in the Catalog page); its practices answer no other city's needs here")
+        if cons.exclude_same_country and cons.require_shared_language:
+            return _("no partner with practices for its needs under 'only across countries' and 'shared working language': try without these settings")
         if cons.exclude_same_country:
-            blocked.append("'only across countries'")
+            return _("no partner with practices for its needs under 'only across countries': try without that setting")
         if cons.require_shared_language:
-            blocked.append("'shared working language'")
-        if blocked:
-            return "no partner with practices for its needs under " + " and ".join(blocked) + ": try without that setting"
-        return "no city in this group has practices that answer its stated needs: widen the region"
+            return _("no partner with practices for its needs under 'shared working language': try without that setting")
+        return _("no city in this group has practices that answer its stated needs: widen the region")
 
     def _mentor_pairs(self, chosen: list[City], cons: Constraints, capacity: int, k: int) -> dict[str, Any]:
         mentees = [c for c in chosen if self.needs[c.city]]
@@ -461,6 +465,8 @@ class Twinning:
             w = np.round(mw["helps"] * h + mw["context"] * ctx * np.minimum(1.0, CONTEXT_RAMP * h), 9)
             w = np.where(self._allowed_matrix(mentees, mentors, cons) & (h > 0), w, 0.0)
             edges = [(mentees[i].city, mentors[j].city, float(w[i, j])) for i, j in self._candidate_edges(w, k, symmetric=False)]
+        import networkx as nx
+
         g = nx.DiGraph()
         for m in mentees:
             g.add_edge("SOURCE", "mentee:" + m.city, capacity=1, weight=0)
@@ -534,14 +540,15 @@ def gap_report(catalog: Catalog) -> list[dict[str, Any]]:
         gap = len(cities) / (1.0 + supply) if cities else 0.0
         rows.append({
             "theme": t,
-            "label": tax.label(t, "en") if tax else t,
+            "label": tax.label(t, language()) if tax else t,
+            "language": language(),
             "cities_stating": len(cities),
             "practices": len(ps),
             "well_evidenced_practices": len(strong),
             "results_reported_or_better": with_results(ps),
             "needs_checking": sum(needs_checking(p) for p in ps),
             "gap_score": round(gap, 4),
-            "note": "no practice covers it" if not ps else ("only weak evidence" if not strong else ""),
+            "note": _("no practice covers it") if not ps else (_("only weak evidence") if not strong else ""),
         })
     rows.sort(key=lambda r: (-r["gap_score"], -r["cities_stating"], r["theme"]))
     return rows

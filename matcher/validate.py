@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import KEY_FIELD, TABLES, UNLOCATED_KINDS, City, Intake, Practice
+from .schema import KEY_FIELD, TABLES, TRANSLATED_FIELDS, TRANSLATED_LANGUAGES, UNLOCATED_KINDS, City, Intake, Practice
 from .taxonomy import Taxonomy
 
 Row = tuple[int, dict[str, Any]]  # (row number as a person sees it, raw record)
@@ -179,3 +179,25 @@ def validate_tables(raw: dict[str, list[Row]], taxonomy: Taxonomy, files: dict[s
 
 
 __all__ = ["Problem", "Row", "parse_rows", "check_catalog", "validate_tables", "KEY_FIELD"]
+
+
+LANGUAGE_NAMES = {"fr": "French", "ar": "Arabic"}
+
+
+def translation_problems(rows: Iterable[Row], file: str) -> list[Problem]:
+    """The shipped catalog is read in English, French and Arabic: every practice needs its French and Arabic
+    title, summary, approach and lessons (where the English has them). Names the record and the field."""
+    problems = []
+    for rownum, raw in rows:
+        pid = raw.get("id") or "?"
+        translations = raw.get("translations") or {}
+        for lang in TRANSLATED_LANGUAGES:
+            t = translations.get(lang) if isinstance(translations, dict) else None
+            if not isinstance(t, dict):
+                problems.append(Problem(file, rownum, f"translations.{lang}", f"practice {pid!r} has no {LANGUAGE_NAMES[lang]} text; add its translated {', '.join(TRANSLATED_FIELDS)}"))
+                continue
+            for field in TRANSLATED_FIELDS:
+                english = str(raw.get(field) or "").strip()
+                if english and not str(t.get(field) or "").strip():
+                    problems.append(Problem(file, rownum, f"translations.{lang}.{field}", f"practice {pid!r} has an English {field} but no {LANGUAGE_NAMES[lang]} one"))
+    return problems

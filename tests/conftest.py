@@ -54,6 +54,14 @@ def practice(**over):
         "source_url": "https://example.org/report",
         "source_language": "en",
         "last_reviewed": "2026-11-29",
+        "translations": {
+            "fr": {"title": "Centre de jeunesse avec accompagnement vers l'emploi",
+                   "summary": "La municipalité gère un centre de jeunesse où les jeunes sans emploi suivent une formation professionnelle et un accompagnement.",
+                   "approach": "accompagnement", "lessons": ""},
+            "ar": {"title": "مركز للشباب مع مرافقة نحو التشغيل",
+                   "summary": "تدير البلدية مركزا للشباب يتلقى فيه الشباب العاطلون تكوينا مهنيا ومرافقة للبحث عن عمل.",
+                   "approach": "مرافقة", "lessons": ""},
+        },
     }
     base.update(over)
     return base

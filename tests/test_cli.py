@@ -85,7 +85,7 @@ def test_recommend_bad_input(capsys):
     code, _, err = run(capsys, "recommend", "   ")
     assert code == 1 and "empty" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "recommend", "the of and")
-    assert code == 1 and "nothing to match on" in err
+    assert code == 1 and "Nothing to match on" in err
     code, _, err = run(capsys, "recommend", "jobs", "--region", "Mars")
     assert code == 2 and "unknown region" in err
     code, _, err = run(capsys, "recommend", "jobs", "--city", "Atlantis")

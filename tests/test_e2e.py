@@ -152,9 +152,15 @@ def test_results_survive_downloads_and_page_switches(server, browser):
     page.wait_for_timeout(1000)
     assert card_titles(page) == titles
     with page.expect_download() as brief_dl:
-        page.get_by_role("button", name="Download one-page brief").click()
+        page.get_by_role("button", name="Download one-page brief (HTML)").click()
     brief = Path(brief_dl.value.path()).read_text(encoding="utf-8")
     assert "Cities worth twinning with" in brief or "We understood" in brief
+    page.wait_for_timeout(1000)
+    assert card_titles(page) == titles
+    with page.expect_download() as pdf_dl:
+        page.get_by_role("button", name="Download one-page brief (PDF)").click()
+    assert pdf_dl.value.suggested_filename == "brief.pdf"
+    assert Path(pdf_dl.value.path()).read_bytes()[:5] == b"%PDF-"
     page.wait_for_timeout(1000)
     assert card_titles(page) == titles
     page.get_by_role("link", name="Twinning partners").click()

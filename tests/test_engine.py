@@ -129,7 +129,7 @@ def test_empty_and_meaningless_statements(matcher):
         with pytest.raises(EmptyStatement):
             matcher.recommend(text)
     for text in ("the and of to", "!!! ??? ...", "le la les et"):
-        with pytest.raises(NothingToMatch, match="nothing to match on"):
+        with pytest.raises(NothingToMatch, match="Nothing to match on"):
             matcher.recommend(text)
 
 
@@ -167,7 +167,7 @@ def test_soft_themes_weigh_less_than_named_themes(shipped):
     assert named and q.soft_themes
     assert not named & {t for t, _ in q.soft_themes}
     vec = m.query_vector(q)
-    offset, vocab, idf = m.block_offsets_["themes"], m.vectorizers_["themes"].vocabulary_, m.idf_["themes"]
+    offset, vocab, idf = m.block_offsets_["themes"], m.vocabularies_["themes"], m.idf_["themes"]
     tf = {}  # weight before idf, per theme column
     for j, v in zip(vec.indices.tolist(), vec.data.tolist()):
         if offset <= j < offset + len(vocab):
@@ -189,7 +189,7 @@ def test_soft_themes_can_be_turned_off(shipped):
 def _theme_tf(m: PracticeMatcher, q) -> dict[str, float]:
     """Weight before idf of each theme in the query's tag block (up to the block's normalisation)."""
     vec = m.query_vector(q)
-    offset, n, idf = m.block_offsets_["themes"], len(m.vectorizers_["themes"].vocabulary_), m.idf_["themes"]
+    offset, n, idf = m.block_offsets_["themes"], len(m.vocabularies_["themes"]), m.idf_["themes"]
     return {
         m.feature_terms_["themes"][j - offset].removeprefix("theme:"): v / idf[j - offset]
         for j, v in zip(vec.indices.tolist(), vec.data.tolist())

@@ -91,13 +91,32 @@ def test_affinity_of_nothing_is_zero():
 
 
 def test_affinity_equals_tfidf_cosine_reference():
-    """The hand-rolled query vector matches TfidfVectorizer.transform's cosine with each profile."""
+    """The plain-numpy profiles and query vector match scikit-learn's TfidfVectorizer (the reference)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     tax = Taxonomy.load()
     stems = analyse("Les jeunes décrochent du collège, les jeunes traînent et le trafic recrute.", "fr")
-    vec, profiles = tax._profiles["fr"]
+    vec = TfidfVectorizer(analyzer=list, sublinear_tf=True)
+    profiles = vec.fit_transform(tax._profile_docs("fr"))
+    vocabulary, idf, ours = tax._profiles["fr"]
+    assert vocabulary == vec.vocabulary_ and np.allclose(idf, vec.idf_)
+    assert abs(ours - profiles).max() < 1e-12
     expected = (profiles @ vec.transform([stems]).T).toarray().ravel()
     assert np.allclose(tax.affinity(stems, "fr"), expected, atol=1e-12)
     assert expected.max() > 0
+
+
+def test_tfidf_rows_equal_scikit_learn_on_edge_cases():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from matcher.taxonomy import tfidf_rows
+
+    docs = [["a", "b", "a"], ["b", "c"], [], ["d", "a", "a", "a"], ["c"]]
+    vocabulary, idf, rows = tfidf_rows(docs)
+    vec = TfidfVectorizer(analyzer=list, sublinear_tf=True)
+    expected = vec.fit_transform(docs)
+    assert vocabulary == vec.vocabulary_ and np.allclose(idf, vec.idf_)
+    assert abs(rows - expected).max() < 1e-12
 
 
 def test_qualified_phrases_do_not_collapse_to_one_common_word(taxonomy):

@@ -122,3 +122,11 @@ def test_fast_stemmer_gives_the_reference_stems():
     for lang, ref, sample in (("en", EnglishStemmer(), latin), ("fr", FrenchStemmer(), latin), ("ar", ArabicStemmer(), arabic)):
         fast = _stemmer(lang)
         assert [fast.stemWord(w) for w in sample] == [ref.stemWord(w) for w in sample], lang
+
+
+def test_the_kept_english_stop_words_equal_scikit_learns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as reference
+
+    from matcher.english_stop_words import ENGLISH_STOP_WORDS
+
+    assert ENGLISH_STOP_WORDS == reference

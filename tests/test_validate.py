@@ -19,6 +19,21 @@ def test_clean_fixture_has_no_problem(tmp_path):
 @pytest.mark.parametrize(
     "override, field, fragment",
     [
+        ({"translations": {}}, ["translations.fr", "translations.ar"], "practice 'testville-youth-centre' has no French text"),
+        ({"translations": {"fr": practice()["translations"]["fr"]}}, ["translations.ar"], "has no Arabic text"),
+        ({"translations": {"fr": dict(practice()["translations"]["fr"], approach=""), "ar": practice()["translations"]["ar"]}},
+         ["translations.fr.approach"], "has an English approach but no French one"),
+    ],
+)
+def test_a_shipped_practice_needs_its_french_and_arabic_text(tmp_path, override, field, fragment):
+    problems = problems_for(tmp_path, practices=[practice(**override)])
+    assert [p.field for p in problems] == field
+    assert fragment in problems[0].message and problems[0].row == 1 and problems[0].file == "practices.jsonl"
+
+
+@pytest.mark.parametrize(
+    "override, field, fragment",
+    [
         ({"themes": ["migrant-integraton"]}, "themes", "did you mean 'migrant-integration'"),
         ({"themes": []}, "themes", "1 to 5"),
         ({"themes": ["youth-engagement"] * 2}, "themes", "same theme twice"),
