@@ -187,15 +187,17 @@ def compute_stats(catalog: Catalog) -> dict[str, Any]:
 
 
 def translation_coverage(practices) -> dict[str, Any]:
-    """Share of practices whose reader-facing fields are all there in each language (English is the record)."""
-    from .schema import TRANSLATED_FIELDS
+    """Share of practices whose reader-facing fields (and prerequisites, item by item) are all there in each
+    language (English is the record)."""
+    from .schema import TRANSLATED_FIELDS, TRANSLATED_LISTS
 
     out: dict[str, Any] = {"en": 1.0 if practices else 0.0}
     for lang in READER_LANGUAGES:
         if lang == "en":
             continue
         complete = [p for p in practices if lang in p.translations
-                    and all(getattr(p.translations[lang], f) or not getattr(p, f) for f in TRANSLATED_FIELDS)]
+                    and all(getattr(p.translations[lang], f) or not getattr(p, f) for f in TRANSLATED_FIELDS)
+                    and all(len(getattr(p.translations[lang], f)) == len(getattr(p, f)) for f in TRANSLATED_LISTS)]
         out[lang] = round(len(complete) / len(practices), 4) if practices else 0.0
         out[f"{lang}_missing"] = sorted(p.id for p in practices if p not in complete)[:50]
     return out

@@ -59,14 +59,15 @@ def fit_notes(p: Practice, practice_city: City | None, asking: City | None, cons
             notes.append(_("No shared working language: {city} works in {languages}, {asking} in {asking_languages}.").format(
                 city=practice_city.city, languages=language_names(practice_city.languages),
                 asking=asking.city, asking_languages=language_names(asking.languages)))
-    unmet = unmet_prerequisites(list(p.prerequisites), list(constraints))
+    unmet = unmet_prerequisites(list(p.prerequisites), list(constraints))  # decided on the English record
+    shown = dict(zip(p.prerequisites, p.prerequisites_in(language())))  # shown in the reader's language
     flagged = {x for hits in unmet.values() for x in hits}
     for kind, hits in unmet.items():
         said = next(c.text for c in constraints if kind in c.kinds)
         message = _("Needs a budget you said you lack (“{said}”): {needs}.") if kind == BUDGET else \
             _("Needs staff you said you lack (“{said}”): {needs}.")
-        notes.append(message.format(said=said, needs="; ".join(hits)))
-    rest = [x for x in p.prerequisites if x not in flagged]
+        notes.append(message.format(said=said, needs="; ".join(shown[x] for x in hits)))
+    rest = [shown[x] for x in p.prerequisites if x not in flagged]
     if rest:
         notes.append(_("Prerequisites to check: {needs}.").format(needs="; ".join(rest)))
     return notes
@@ -183,7 +184,7 @@ def explain(matcher, st: Statement, signals: Mapping[str, Any], fused, rows: Seq
             matched_words=[lab for (kind, lab), c in ordered if kind == WORD][:TOP_TERMS],
             matched_theme_labels=[matcher.taxonomy.label(t, lang) for t in matched],
             contributions=all_contrib,
-            prerequisites=list(p.prerequisites),
+            prerequisites=p.prerequisites_in(lang),
             last_verified=p.last_verified.isoformat() if p.last_verified else None,
             needs_checking=needs_checking(p),
             story=implementation_story(p, lang),

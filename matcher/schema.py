@@ -43,6 +43,7 @@ READER_LANGUAGES: tuple[str, ...] = get_args(ReaderLanguage)
 TranslatedLanguage = Literal["fr", "ar"]
 TRANSLATED_LANGUAGES: tuple[str, ...] = get_args(TranslatedLanguage)
 TRANSLATED_FIELDS: tuple[str, ...] = ("title", "summary", "approach", "lessons")
+TRANSLATED_LISTS: tuple[str, ...] = ("prerequisites",)
 # Kinds that have no single real location and are never drawn on a map.
 UNLOCATED_KINDS: frozenset[str] = frozenset({"unnamed", "country group"})
 
@@ -142,6 +143,7 @@ class PracticeText(_Record):
     summary: str = Field(min_length=1)
     approach: str = ""
     lessons: str = ""
+    prerequisites: list[str] = Field(default_factory=list)  # item by item, in the English record's order
 
 
 class Practice(_Record):
@@ -191,6 +193,13 @@ class Practice(_Record):
         """`field` in the reader's language, or the English when that translation is missing."""
         t = self.translations.get(lang) if lang != "en" else None
         return (getattr(t, field) or getattr(self, field)) if t is not None else getattr(self, field)
+
+    def prerequisites_in(self, lang: str) -> list[str]:
+        """The prerequisites in the reader's language when translated item by item, else in English."""
+        t = self.translations.get(lang) if lang != "en" else None
+        if t is not None and len(t.prerequisites) == len(self.prerequisites):
+            return list(t.prerequisites)
+        return list(self.prerequisites)
 
     def translated(self, lang: str) -> bool:
         return lang == "en" or lang in self.translations

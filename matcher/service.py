@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .catalog import Catalog
+from .i18n import _, ngettext
 from .engine import PracticeMatcher
 from .model_files import fitted_matcher
 from .store import Store
@@ -174,9 +175,22 @@ def results_summary(prog) -> str:
         unit = f" {ind.unit}" if ind.unit else ""
         if ind.measurements:
             last = ind.measurements[-1]
-            start = f"{ind.baseline.value:g}{unit} ({ind.baseline.date.isoformat()}) to " if ind.baseline else ""
-            lines.append(f"{ind.name}: {start}{last.value:g}{unit} ({last.date.isoformat()}), {len(ind.measurements)} measurement(s)")
+            count = ngettext("{n} measurement", "{n} measurements", len(ind.measurements)).format(n=len(ind.measurements))
+            latest = f"{last.value:g}{unit} ({last.date.isoformat()})"
+            if ind.baseline:
+                change = _("{baseline} to {latest}").format(baseline=f"{ind.baseline.value:g}{unit} ({ind.baseline.date.isoformat()})", latest=latest)
+            else:
+                change = latest
+            lines.append(f"{ind.name}: {change}, {count}")
     return "; ".join(lines)
+
+
+def _english_summary(prog) -> str:
+    """The catalog's records are written in English (their translations sit beside them)."""
+    from .i18n import using
+
+    with using("en"):
+        return results_summary(prog)
 
 
 MIN_PUBLISH_WORDS = 30
@@ -209,7 +223,7 @@ def publish_programme(store: Store, programme_id: str, by: str) -> str:
         "id": practice_id, "title": prog.title, "city": prog.city, "country": place.country, "country_code": place.country_code or "",
         "region": place.region, "summary": " ".join(prog.description.split()[:150]), "challenges_addressed": [], "approach": "",
         "target_groups": [], "lead_actor": f"City of {prog.city}", "partners": [], "themes": list(prog.themes), "status": "active",
-        "results": results_summary(prog) + (f". {prog.what_changed}" if prog.what_changed else ""),
+        "results": _english_summary(prog) + (f". {prog.what_changed}" if prog.what_changed else ""),
         "evidence_level": "evaluated" if prog.evaluation_url else "results-reported", "lessons": "",
         "source_title": f"{prog.city}: {prog.title} (results log, City Practice Matcher)", "source_url": prog.evaluation_url,
         "last_reviewed": date.today().isoformat(), "last_verified": date.today().isoformat(),

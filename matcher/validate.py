@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
-from .schema import KEY_FIELD, TABLES, TRANSLATED_FIELDS, TRANSLATED_LANGUAGES, UNLOCATED_KINDS, City, Intake, Practice
+from .schema import KEY_FIELD, TABLES, TRANSLATED_FIELDS, TRANSLATED_LANGUAGES, TRANSLATED_LISTS, UNLOCATED_KINDS, City, Intake, Practice
 from .taxonomy import Taxonomy
 
 Row = tuple[int, dict[str, Any]]  # (row number as a person sees it, raw record)
@@ -200,4 +200,9 @@ def translation_problems(rows: Iterable[Row], file: str) -> list[Problem]:
                 english = str(raw.get(field) or "").strip()
                 if english and not str(t.get(field) or "").strip():
                     problems.append(Problem(file, rownum, f"translations.{lang}.{field}", f"practice {pid!r} has an English {field} but no {LANGUAGE_NAMES[lang]} one"))
+            for field in TRANSLATED_LISTS:
+                english_items, items = raw.get(field) or [], t.get(field) or []
+                if len(items) != len(english_items) or not all(str(x).strip() for x in items):
+                    problems.append(Problem(file, rownum, f"translations.{lang}.{field}",
+                                            f"practice {pid!r} has {len(english_items)} {field} in English and {len(items)} in {LANGUAGE_NAMES[lang]}; translate them item by item"))
     return problems

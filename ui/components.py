@@ -98,7 +98,7 @@ def start_run() -> str:
     _document_language(lang)
     codes = list(i18n.LANGUAGE_NAMES)
     st.session_state[LANGUAGE_KEY + "_choice"] = lang
-    st.sidebar.selectbox("🌐 " + i18n._("Language"), codes, key=LANGUAGE_KEY + "_choice",
+    st.sidebar.selectbox(i18n._("Language"), codes, key=LANGUAGE_KEY + "_choice",
                          format_func=lambda c: i18n.LANGUAGE_NAMES[c], on_change=_switch_language)
     return lang
 

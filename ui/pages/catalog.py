@@ -87,7 +87,7 @@ def _browse(catalog) -> None:
     if which == "practices":
         df = pd.DataFrame([p.model_dump(mode="json") for p in catalog.practices])
         c1, c2, c3 = st.columns(3)
-        reg = c1.multiselect(_("Region"), REGIONS, format_func=i18n.region, key="b_reg")
+        reg = c1.multiselect(_("Region"), REGIONS, format_func=i18n.region, key="b_reg", placeholder=_("Choose options"))
         th = c2.selectbox(_("Theme"), [""] + catalog.taxonomy.ids, key="b_th")
         q = c3.text_input(_("Search title"), key="b_q")
         if reg:
@@ -178,7 +178,7 @@ def _practice_form(catalog) -> None:
             _field_error(problems, "lead_actor")
         summary = st.text_area(_("Summary (30–150 words) *"), cur.get("summary", ""), key="pf_summary")
         _field_error(problems, "summary")
-        themes = st.multiselect(_("Themes (1–5) *"), catalog.taxonomy.ids, default=cur.get("themes", []))
+        themes = st.multiselect(_("Themes (1–5) *"), catalog.taxonomy.ids, default=cur.get("themes", []), placeholder=_("Choose options"))
         _field_error(problems, "themes")
         c3, c4, c5 = st.columns(3)
         evidence = c3.selectbox(_("Evidence level *"), EVIDENCE_LEVELS, index=EVIDENCE_LEVELS.index(cur.get("evidence_level", "described")),
@@ -266,7 +266,7 @@ def _intake_form(catalog) -> None:
         city = st.selectbox(_("City"), cities)
         statement = st.text_area(_("Statement, as the city put it"))
         sug = catalog.taxonomy.ids
-        themes = st.multiselect(_("Themes (1–5)"), sug)
+        themes = st.multiselect(_("Themes (1–5)"), sug, placeholder=_("Choose options"))
         c1, c2, c3 = st.columns(3)
         source = c1.text_input(_("Source"))
         url = c2.text_input(_("Source URL"))

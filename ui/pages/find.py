@@ -63,9 +63,9 @@ def find_practices() -> None:
         city = c1.selectbox(_("Your city (optional)"), city_names, index=city_names.index(q_city) if q_city in city_names else 0,
                             format_func=lambda c: c or _("(none: show practices from everywhere)"))
         q_regions = [r for r in (params.get_all("region") or kept.get("regions", [])) if r in REGIONS]
-        regions = c2.multiselect(_("Region"), REGIONS, default=q_regions, format_func=i18n.region)
+        regions = c2.multiselect(_("Region"), REGIONS, default=q_regions, format_func=i18n.region, placeholder=_("Choose options"))
         q_themes = [t for t in (params.get_all("theme") or kept.get("themes", [])) if t in theme_ids]
-        themes = c3.multiselect(_("Theme"), theme_ids, default=q_themes, format_func=lambda t: theme_label(catalog, t))
+        themes = c3.multiselect(_("Theme"), theme_ids, default=q_themes, format_func=lambda t: theme_label(catalog, t), placeholder=_("Choose options"))
         q_ev = params.get("evidence", kept.get("evidence", ""))
         evidence = c4.selectbox(_("Evidence at least"), [""] + list(EVIDENCE_LEVELS), index=([""] + list(EVIDENCE_LEVELS)).index(q_ev) if q_ev in EVIDENCE_LEVELS else 0,
                                 format_func=lambda e: i18n.label(i18n.EVIDENCE_LABELS, e) if e else _("(any)"))

@@ -30,7 +30,7 @@ def network_pairing() -> None:
     catalog, _matcher, tw = twinning()
     with st.form("pairs"):
         region = st.selectbox(_("Region"), [ALL_REGIONS] + list(REGIONS), format_func=lambda r: _(ALL_REGIONS) if r == ALL_REGIONS else i18n.region(r))
-        cities = st.multiselect(_("…or choose cities"), sorted(c.city for c in catalog.cities))
+        cities = st.multiselect(_("…or choose cities"), sorted(c.city for c in catalog.cities), placeholder=_("Choose options"))
         c1, c2, c3 = st.columns(3)
         mentor = c1.checkbox(_("Mentor mode"), help=_("Cities with stated needs are paired with cities whose practices answer them."))
         capacity = c1.number_input(_("Mentees per mentor"), 1, 10, 2)

@@ -38,7 +38,7 @@ def twinning_partners() -> None:
         k = c2.slider(_("How many"), 1, 15, 5)
         other_country = c3.checkbox(_("Only other countries"))
         shared_lang = c4.checkbox(_("Require a shared working language"))
-        regions = st.multiselect(_("Partner region"), REGIONS, format_func=i18n.region)
+        regions = st.multiselect(_("Partner region"), REGIONS, format_func=i18n.region, placeholder=_("Choose options"))
         submitted = st.form_submit_button(_("Suggest partners"), type="primary")
     if not submitted:
         return

@@ -39,7 +39,7 @@ def results_log(catalog, editor: str) -> None:
             city = c2.selectbox(_("City *"), cities, index=None, placeholder=_("Choose a city"))
             title = st.text_input(_("Title *"))
             description = st.text_area(_("What it is, for whom, how (30 words or more to publish it)"))
-            themes = st.multiselect(_("Themes (1–5) *"), catalog.taxonomy.ids, format_func=lambda t: theme_label(catalog, t))
+            themes = st.multiselect(_("Themes (1–5) *"), catalog.taxonomy.ids, format_func=lambda t: theme_label(catalog, t), placeholder=_("Choose options"))
             adapts = st.selectbox(_("Adapts a practice from the catalog (optional)"), sorted(p.id for p in catalog.practices), index=None, placeholder=_("None"))
             c3, c4, c5, c6 = st.columns(4)
             ind = c3.text_input(_("First indicator *"), help=_("e.g. pupils who left school during the year"))
