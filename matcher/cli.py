@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalog import DATA_DIR, Catalog, load_data_dir, read_data_dir
 from . import i18n
-from .i18n import _
+from .i18n import _, ngettext
 from .schema import EVIDENCE_LEVELS, READER_LANGUAGES, REGIONS, TABLES
 
 EXIT_DATA, EXIT_USAGE = 1, 2
@@ -27,7 +27,7 @@ class CliError(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2
-        raise CliError(f"{self.prog}: {message} (see --help)", EXIT_USAGE)
+        raise CliError(_("{prog}: {message} (see --help)").format(prog=self.prog, message=message), EXIT_USAGE)
 
 
 def _print_json(obj: Any) -> None:
@@ -60,12 +60,12 @@ def cmd_validate(args) -> int:
 
     path = Path(args.path) if args.path else DATA_DIR
     if not path.exists():
-        raise CliError(f"no such file or folder: {path}", EXIT_USAGE)
+        raise CliError(_("no such file or folder: {path}").format(path=path), EXIT_USAGE)
     if path.is_dir():
         try:
             catalog, problems = load_data_dir(path)
         except FileNotFoundError as exc:
-            raise CliError(f"missing file: {exc.filename}")
+            raise CliError(_("missing file: {file}").format(file=exc.filename))
     else:
         taxonomy = Taxonomy.load(DATA_DIR / "taxonomy.yaml")
         raw, files = read_data_dir(DATA_DIR)
@@ -80,12 +80,14 @@ def cmd_validate(args) -> int:
     funders, funder_problems = load_funders(theme_ids=catalog.taxonomy.ids if catalog.taxonomy else ())
     problems = list(problems) + funder_problems
     for p in problems:
-        print(f"ERROR {p}")
-    counts = f"{len(catalog.practices)} practices, {len(catalog.cities)} cities, {len(catalog.intakes)} stated challenges, {len(funders)} funders"
+        print(_("ERROR {problem}").format(problem=p))
+    counts = _("{practices} practices, {cities} cities, {challenges} stated challenges, {funders} funders").format(
+        practices=len(catalog.practices), cities=len(catalog.cities), challenges=len(catalog.intakes), funders=len(funders))
     if problems:
-        print(f"{len(problems)} problem(s) found ({counts} valid).")
+        # Translators: the English says "problem(s)" for any count; {counts} lists the valid records
+        print(ngettext("{n} problem(s) found ({counts} valid).", "{n} problem(s) found ({counts} valid).", len(problems)).format(n=len(problems), counts=counts))
         return EXIT_DATA
-    print(f"OK: {counts}; no problems.")
+    print(_("OK: {counts}; no problems.").format(counts=counts))
     return 0
 
 
@@ -96,7 +98,7 @@ def cmd_import(args) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        raise CliError(f"no such file: {path}", EXIT_USAGE)
+        raise CliError(_("no such file: {path}").format(path=path), EXIT_USAGE)
     store = _store(args)
     data = path.read_bytes()
     try:
@@ -104,7 +106,8 @@ def cmd_import(args) -> int:
             obj = json.loads(data.decode("utf-8-sig"))
             if isinstance(obj, dict) and set(obj) >= {"practices", "cities"}:
                 store.replace_all(obj)
-                print(f"imported the whole catalog: {len(obj['practices'])} practices, {len(obj['cities'])} cities, {len(obj.get('challenges', []))} stated challenges")
+                print(_("imported the whole catalog: {practices} practices, {cities} cities, {challenges} stated challenges").format(
+                    practices=len(obj["practices"]), cities=len(obj["cities"]), challenges=len(obj.get("challenges", []))))
                 return 0
         preview = preview_import(store, path.name, data, args.table)  # every problem of every row, in one pass
         if not preview.ok:
@@ -113,12 +116,14 @@ def cmd_import(args) -> int:
     except ReadError as exc:
         raise CliError(f"{path.name}: {exc}")
     except json.JSONDecodeError as exc:
-        raise CliError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})")
+        raise CliError(_("{file}: not valid JSON ({error} at line {line})").format(file=path.name, error=exc.msg, line=exc.lineno))
     except ImportRejected as exc:
         for p in exc.problems:
-            print(f"ERROR {p}", file=sys.stderr)
-        raise CliError(f"import rejected: {len(exc.problems)} problem(s); nothing was written")
-    print(f"imported {report}")
+            print(_("ERROR {problem}").format(problem=p), file=sys.stderr)
+        # Translators: the English says "problem(s)" for any count
+        raise CliError(ngettext("import rejected: {n} problem(s); nothing was written", "import rejected: {n} problem(s); nothing was written",
+                                len(exc.problems)).format(n=len(exc.problems)))
+    print(_("imported {report}").format(report=report))
     return 0
 
 
@@ -133,23 +138,23 @@ def cmd_export(args) -> int:
             sys.stdout.write(text + "\n")
         else:
             Path(args.output).write_text(text + "\n", encoding="utf-8")
-            print(f"wrote {args.output}")
+            print(_("wrote {path}").format(path=args.output))
         return 0
     tables = [args.table] if args.table else list(TABLES)
     if args.output in (None, "-"):
         if len(tables) != 1:
-            raise CliError("CSV to standard output needs --table practices|cities|challenges", EXIT_USAGE)
+            raise CliError(_("CSV to standard output needs --table practices|cities|challenges"), EXIT_USAGE)
         sys.stdout.buffer.write(to_csv(tables[0], data[tables[0]]))
         return 0
     out = Path(args.output)
     if len(tables) == 1 and out.suffix.lower() == ".csv":
         out.write_bytes(to_csv(tables[0], data[tables[0]]))
-        print(f"wrote {out}")
+        print(_("wrote {path}").format(path=out))
         return 0
     out.mkdir(parents=True, exist_ok=True)
     for t in tables:
         (out / f"{t}.csv").write_bytes(to_csv(t, data[t]))
-    print(f"wrote {', '.join(str(out / f'{t}.csv') for t in tables)}")
+    print(_("wrote {path}").format(path=", ".join(str(out / f"{t}.csv") for t in tables)))
     return 0
 
 
@@ -211,21 +216,22 @@ def cmd_stats(args) -> int:
     for key in ("practices", "cities", "regions", "mena_practices", "cities_with_challenges", "themes_used", "challenges", "avg_themes_per_practice",
                 "verified_last_24_months_share", "needs_checking"):
         print(f"{key:<26}{stats[key]}")
-    print("\npractices per region:")
+    print("\n" + _("practices per region:"))
     for k, v in stats["practices_per_region"].items():
         print(f"  {k:<28}{v}")
-    print("\npractices per theme:")
+    print("\n" + _("practices per theme:"))
     for k, v in stats["practices_per_theme"].items():
         print(f"  {k:<36}{v}")
-    print("\nevidence levels:")
+    print("\n" + _("evidence levels:"))
     for k, v in stats["evidence_levels"].items():
         print(f"  {k:<28}{v}")
-    print("\nimplementation story, share of practices with each field filled from a source:")
+    print("\n" + _("implementation story, share of practices with each field filled from a source:"))
     for k, v in stats["implementation_story_fill_rates"].items():
         print(f"  {k:<28}{v:.0%}")
-    print("\nthemes no practice covers: " + (", ".join(stats["themes_without_practice"]) or "none"))
+    print("\n" + _("themes no practice covers: {themes}").format(themes=", ".join(stats["themes_without_practice"]) or _("none")))
     tc = stats["translation_coverage"]
-    print("\ntranslated (title, summary, approach, lessons): " + ", ".join(f"{lang} {tc[lang]:.0%}" for lang in READER_LANGUAGES))
+    print("\n" + _("translated (title, summary, approach, lessons): {coverage}").format(
+        coverage=", ".join(f"{lang} {tc[lang]:.0%}" for lang in READER_LANGUAGES)))
     return 0
 
 
@@ -236,18 +242,24 @@ def _filters(args, catalog: Catalog):
     if getattr(args, "city", None):
         asking = catalog.find_city(args.city)
         if asking is None:
-            raise CliError(f"unknown city {args.city!r}; see `python -m matcher stats` or the cities table")
+            raise CliError(_("unknown city {city}; see `python -m matcher stats` or the cities table").format(city=repr(args.city)))
     if args.region and args.region not in REGIONS:
-        raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
+        raise CliError(_("unknown region {region}; use one of: {regions}").format(region=repr(args.region), regions=", ".join(REGIONS)), EXIT_USAGE)
     if args.theme and catalog.taxonomy and args.theme not in catalog.taxonomy.ids:
         near = catalog.taxonomy.nearest_ids(args.theme)
-        raise CliError(f"unknown theme {args.theme!r}" + (f"; did you mean {', '.join(near)}?" if near else ""), EXIT_USAGE)
+        raise CliError(_unknown_theme(args.theme, near), EXIT_USAGE)
     return Filters(
         regions=(args.region,) if args.region else (),
         themes=(args.theme,) if args.theme else (),
         min_evidence=args.min_evidence,
         exclude_city=asking.city if asking and not args.include_own else None,
     ), asking
+
+
+def _unknown_theme(theme: str, near: list[str]) -> str:
+    if near:
+        return _("unknown theme {theme}; did you mean {names}?").format(theme=repr(theme), names=", ".join(near))
+    return _("unknown theme {theme}").format(theme=repr(theme))
 
 
 RESULT_KEYS = ["practice_id", "title", "city", "country", "score", "strength", "themes", "matched_themes", "matched_theme_labels",
@@ -283,7 +295,7 @@ def cmd_recommend(args) -> int:
     if args.queries:
         path = Path(args.queries)
         if not path.is_file():
-            raise CliError(f"no such file: {path}", EXIT_USAGE)
+            raise CliError(_("no such file: {path}").format(path=path), EXIT_USAGE)
         bad = 0
         for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
             if not line.strip():
@@ -302,7 +314,7 @@ def cmd_recommend(args) -> int:
                 print(json.dumps({"id": qid, "results": [], "closest": [], "error": str(exc)}, ensure_ascii=False))
         return EXIT_DATA if bad else 0
     if args.text is None:
-        raise CliError("give a statement in quotes, or --queries FILE", EXIT_USAGE)
+        raise CliError(_("give a statement in quotes, or --queries FILE"), EXIT_USAGE)
     try:
         resp = matcher.recommend(args.text, k=args.k, filters=filters, asking_city=asking)
     except (EmptyStatement, NothingToMatch) as exc:
@@ -345,7 +357,7 @@ def cmd_themes(args) -> int:
     from .taxonomy import Taxonomy
 
     if not args.text or not args.text.strip():
-        raise CliError("the text is empty")
+        raise CliError(_("the text is empty"))
     from .constraints import split_constraints
 
     tax = Taxonomy.load(DATA_DIR / "taxonomy.yaml")
@@ -356,12 +368,13 @@ def cmd_themes(args) -> int:
     if args.json:
         _print_json({"themes": rows, "constraints": [c.as_dict() for c in constraints]})
     else:
+        constraint_label = _("constraint (not a challenge)")
         for c in constraints:
-            print(f"{'constraint (not a challenge)':<36}{c.text}")
+            print(f"{constraint_label:<36}{c.text}")
         for r in rows:
-            print(f"{r['theme']:<36}{', '.join(r['phrases'])}" + ("  (hint only)" if r["hint"] else ""))
+            print(f"{r['theme']:<36}{', '.join(r['phrases'])}" + ("  " + _("(hint only)") if r["hint"] else ""))
         if not rows:
-            print("no known theme found")
+            print(_("no known theme found"))
     return 0
 
 
@@ -374,7 +387,7 @@ def _constraints(args):
     from .twinning import Constraints
 
     if args.region and args.region not in REGIONS:
-        raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
+        raise CliError(_("unknown region {region}; use one of: {regions}").format(region=repr(args.region), regions=", ".join(REGIONS)), EXIT_USAGE)
     return Constraints(args.exclude_same_country, args.shared_language, (args.region,) if args.region else ())
 
 
@@ -382,7 +395,7 @@ def cmd_partners(args) -> int:
     from .twinning import TwinningError
 
     if not args.city and not args.text:
-        raise CliError("give --city NAME and/or --text \"needs\"", EXIT_USAGE)
+        raise CliError(_("give --city NAME and/or --text \"needs\""), EXIT_USAGE)
     tw = _twinning(args)
     try:
         partners = tw.partners(city=args.city, text=args.text, k=args.k, mode=args.mode, constraints=_constraints(args))
@@ -415,10 +428,11 @@ def cmd_pairs(args) -> int:
         return 0
     for r in result["pairs"]:
         a, b = (r["mentee"], r["mentor"]) if result["mode"] == "mentor" else (r["city_a"], r["city_b"])
-        print(f"{a} <-> {b}  score {r['weight']:.2f}: {r['reason']}")
+        print(f"{a} <-> {b}  " + _("score {score}: {reason}").format(score=f"{r['weight']:.2f}", reason=r["reason"]))
     for u in result["unpaired"]:
-        print(f"not paired: {u['city']}: {u['reason']}")
-    print(f"pair quality {result['total_weight']:.2f} in all (pairing the strongest links first: {result['greedy_weight']:.2f})")
+        print(_("not paired: {city}: {reason}").format(city=u["city"], reason=u["reason"]))
+    print(_("pair quality {total} in all (pairing the strongest links first: {greedy})").format(
+        total=f"{result['total_weight']:.2f}", greedy=f"{result['greedy_weight']:.2f}"))
     return 0
 
 
@@ -451,15 +465,15 @@ def cmd_funders(args) -> int:
     snap = _snapshot(args)
     catalog = snap.catalog
     if not args.city and not args.text:
-        raise CliError("give --city NAME or a statement in quotes", EXIT_USAGE)
+        raise CliError(_("give --city NAME or a statement in quotes"), EXIT_USAGE)
     city = catalog.find_city(args.city) if args.city else None
     if args.city and city is None:
-        raise CliError(f"unknown city {args.city!r}; see `python -m matcher stats` or the cities table")
+        raise CliError(_("unknown city {city}; see `python -m matcher stats` or the cities table").format(city=repr(args.city)))
     text = args.text or " \n".join(i.statement for i in catalog.intakes_of(city.city))
     if not text.strip():
-        raise CliError(f"{city.city} has no stated challenges in the catalog; give its needs in quotes")
+        raise CliError(_("{city} has no stated challenges in the catalog; give its needs in quotes").format(city=city.city))
     if args.region and args.region not in REGIONS:
-        raise CliError(f"unknown region {args.region!r}; use one of: {', '.join(REGIONS)}", EXIT_USAGE)
+        raise CliError(_("unknown region {region}; use one of: {regions}").format(region=repr(args.region), regions=", ".join(REGIONS)), EXIT_USAGE)
     matcher, fm = snap.matcher, snap.funders
     try:
         st = matcher.analyse(text)
@@ -472,15 +486,15 @@ def cmd_funders(args) -> int:
                      "note": "listed from public pages; the tool does not endorse any funder"})
         return 0
     if not matches:
-        print("no funder in the catalog fits these needs and this region")
+        print(_("no funder in the catalog fits these needs and this region"))
     for n, m in enumerate(matches, 1):
-        print(f"{n}. {m.name} ({m.kind}): {m.reason}")
+        print(f"{n}. {m.name} ({i18n.label(i18n.FUNDER_KIND_LABELS, m.kind)}): {m.reason}")
         for note in m.notes:
-            print(f"   note: {note}")
+            print("   " + _("note: {note}").format(note=note))
         if m.apply_url:
-            print(f"   how to apply: {m.how_to_apply or m.apply_url} <{m.apply_url}>")
-        print(f"   source: {m.source_title} <{m.source_url}> (checked {m.last_verified})")
-    print("\nListed from public pages; the tool does not endorse any funder.")
+            print("   " + _("how to apply: {how} <{url}>").format(how=m.how_to_apply or m.apply_url, url=m.apply_url))
+        print("   " + _("source: {source} <{url}> (checked {date})").format(source=m.source_title, url=m.source_url, date=m.last_verified))
+    print("\n" + _("Listed from public pages; the tool does not endorse any funder."))
     return 0
 
 
@@ -491,7 +505,7 @@ def cmd_indicators(args) -> int:
     catalog = _catalog(args)
     if args.theme not in catalog.taxonomy.ids:
         near = catalog.taxonomy.nearest_ids(args.theme)
-        raise CliError(f"unknown theme {args.theme!r}" + (f"; did you mean {', '.join(near)}?" if near else ""), EXIT_USAGE)
+        raise CliError(_unknown_theme(args.theme, near), EXIT_USAGE)
     rows = indicators_for(args.theme, load_indicators())
     titles = {p.id: p.title for p in catalog.practices}
     out = [dict(i.__dict__, themes=list(i.themes), practice_title=titles.get(i.practice_id, "")) for i in rows]
@@ -499,10 +513,11 @@ def cmd_indicators(args) -> int:
         _print_json(out)
         return 0
     if not out:
-        print("no indicator recorded for this theme yet")
+        print(_("no indicator recorded for this theme yet"))
     for r in out:
-        print(f"[{r['kind']}] {r['indicator']} ({r['measured_how']}): e.g. {r['example']}")
-        print(f"   from: {r['practice_title']} <{r['source_url']}>")
+        print(f"[{r['kind']}] " + _("{indicator} ({measured_how}): e.g. {example}").format(
+            indicator=r["indicator"], measured_how=r["measured_how"], example=r["example"]))
+        print("   " + _("from: {title} <{url}>").format(title=r["practice_title"], url=r["source_url"]))
     return 0
 
 
@@ -517,13 +532,16 @@ def cmd_vectors(args) -> int:
         raise CliError(note)
     catalog, problems = load_data_dir()
     if problems:
-        raise CliError(f"the shipped data has {len(problems)} problem(s); run `python -m matcher validate` first")
+        # Translators: the English says "problem(s)" for any count
+        raise CliError(ngettext("the shipped data has {n} problem(s); run `python -m matcher validate` first",
+                                "the shipped data has {n} problem(s); run `python -m matcher validate` first", len(problems)).format(n=len(problems)))
     from .funders import funder_text, load_funders
 
     texts = [meaning_text(p) for p in catalog.active_practices] + [funder_text(f) for f in load_funders(theme_ids=catalog.taxonomy.ids)[0]]
     matrix, encoded = VectorStore(None).vectors(encoder, texts)
     VectorStore(SHIPPED_VECTOR_DIR).write(encoder.version, {text_key(t): matrix[i] for i, t in enumerate(texts)})
-    print(f"wrote {len(texts)} practice and funder vectors ({encoder.version}) to {SHIPPED_VECTOR_DIR}")
+    print(ngettext("wrote {n} practice and funder vector ({version}) to {folder}", "wrote {n} practice and funder vectors ({version}) to {folder}",
+                   len(texts)).format(n=len(texts), version=encoder.version, folder=SHIPPED_VECTOR_DIR))
     return 0
 
 
@@ -647,16 +665,16 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         i18n.set_language(getattr(args, "lang", None))
         if getattr(args, "k", None) is not None and args.k < 1:
-            raise CliError("--k must be at least 1", EXIT_USAGE)
+            raise CliError(_("--k must be at least 1"), EXIT_USAGE)
         return args.func(args)
     except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return exc.code
     except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_DATA
     except ImportRejected as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_DATA
     except BrokenPipeError:
         return 0

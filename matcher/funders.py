@@ -46,18 +46,18 @@ def load_funders(path: Path = FUNDERS_FILE, theme_ids: Sequence[str] = ()) -> tu
         try:
             f = Funder.model_validate(json.loads(line))
         except json.JSONDecodeError as exc:
-            problems.append(Problem(Path(path).name, n, "", f"not valid JSON ({exc.msg})"))
+            problems.append(Problem(Path(path).name, n, "", _("not valid JSON ({error})").format(error=exc.msg)))
             continue
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(Problem(Path(path).name, n, ".".join(str(x) for x in err["loc"]) or "", err["msg"]))
             continue
         if f.id in seen:
-            problems.append(Problem(Path(path).name, n, "id", f"{f.id!r} is used twice (first in row {seen[f.id]})"))
+            problems.append(Problem(Path(path).name, n, "id", _("{id} is used twice (first in row {row})").format(id=repr(f.id), row=seen[f.id])))
             continue
         unknown = [t for t in f.themes if known and t not in known]
         if unknown:
-            problems.append(Problem(Path(path).name, n, "themes", f"unknown theme id(s): {', '.join(unknown)}"))
+            problems.append(Problem(Path(path).name, n, "themes", _("unknown theme id(s): {ids}").format(ids=", ".join(unknown))))
             continue
         seen[f.id] = n
         funders.append(f)

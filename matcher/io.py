@@ -12,6 +12,7 @@ import typing
 from pathlib import Path
 from typing import Any, Iterable
 
+from .i18n import _, babel_locale
 from .schema import TABLES, list_fields
 from .validate import Problem, Row
 
@@ -117,24 +118,33 @@ def parse_csv_text(text: str, table: str | None = None) -> tuple[str, list[Row],
     table = table or guess_table(header)
     if table is None:
         raise ReadError(
-            "could not tell which table this file holds: its header should contain the practice, city or challenge columns "
-            f"(found: {', '.join(header[:8]) or 'nothing'}; is the delimiter ',' or ';'?)"
+            _("could not tell which table this file holds: its header should contain the practice, city or challenge columns "
+              "(found: {found}; is the delimiter ',' or ';'?)").format(found=", ".join(header[:8]) or _("nothing"))
         )
     problems = []
     known = set(TABLES[table].model_fields)
     unknown = [h for h in header if h and h.strip() not in known]
     for h in unknown:
-        problems.append(Problem("upload", 1, h, f"unknown column {h!r}; expected columns are: {', '.join(TABLES[table].model_fields)}"))
+        problems.append(Problem("upload", 1, h, _("unknown column {column}; expected columns are: {columns}").format(
+            column=repr(h), columns=", ".join(TABLES[table].model_fields))))
     rows = [(i + 2, _typed(table, r)) for i, r in enumerate(reader)]
     return table, rows, problems
+
+
+def _megabytes(size: int, decimals: int) -> str:
+    """A size in MB, rounded as Python rounds it, with the reader's decimal mark (6.3 / 6,3) and no grouping."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(float(f"{size / 1e6:.{decimals}f}"), format="0." + "0" * decimals if decimals else "0",
+                          locale=babel_locale(), numbering_system="latn")
 
 
 def read_upload(name: str, data: bytes, table: str | None = None) -> tuple[str, list[Row], list[Problem]]:
     """Read an uploaded CSV, Excel, JSON or JSON Lines file into raw rows of one table."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ReadError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+        raise ReadError(_("the file is {size} MB; the limit is {limit} MB").format(size=_megabytes(len(data), 1), limit=_megabytes(MAX_UPLOAD_BYTES, 0)))
     if not data.strip():
-        raise ReadError("the file is empty")
+        raise ReadError(_("the file is empty"))
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         import pandas as pd
@@ -142,7 +152,7 @@ def read_upload(name: str, data: bytes, table: str | None = None) -> tuple[str, 
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=object)
         except Exception as exc:  # openpyxl raises many kinds on a corrupt file
-            raise ReadError(f"this is not a readable Excel file ({type(exc).__name__})") from None
+            raise ReadError(_("this is not a readable Excel file ({error})").format(error=type(exc).__name__)) from None
         frame = frame.where(frame.notna(), None)
         text = frame.to_csv(index=False)
         return parse_csv_text(text, table)
@@ -161,7 +171,7 @@ def parse_json_text(text: str, table: str | None = None) -> tuple[str, list[Row]
             if isinstance(obj, dict):
                 tables = [t for t in TABLES if t in obj]
                 if len(tables) != 1 and table is None:
-                    raise ReadError("a catalog JSON object holds several tables; import it with `import` on the whole catalog")
+                    raise ReadError(_("a catalog JSON object holds several tables; import it with `import` on the whole catalog"))
                 obj = obj[table or tables[0]]
             rows = [(i + 1, r) for i, r in enumerate(obj)]
         else:
@@ -169,13 +179,13 @@ def parse_json_text(text: str, table: str | None = None) -> tuple[str, list[Row]
                 if line.strip():
                     rows.append((i, json.loads(line)))
     except json.JSONDecodeError as exc:
-        raise ReadError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise ReadError(_("not valid JSON at line {line}, column {column}: {error}").format(line=exc.lineno, column=exc.colno, error=exc.msg)) from None
     bad = [n for n, r in rows if not isinstance(r, dict)]
     if bad:
-        raise ReadError(f"row {bad[0]} is not a JSON object")
+        raise ReadError(_("row {row} is not a JSON object").format(row=bad[0]))
     table = table or guess_table(rows[0][1].keys() if rows else [])
     if table is None:
-        raise ReadError("could not tell which table this file holds from its fields")
+        raise ReadError(_("could not tell which table this file holds from its fields"))
     return table, rows, []
 
 
@@ -187,7 +197,7 @@ def read_jsonl(path: Path) -> list[Row]:
                 try:
                     rows.append((i, json.loads(line)))
                 except json.JSONDecodeError as exc:
-                    raise ReadError(f"{path.name}, row {i}: not valid JSON ({exc.msg})") from None
+                    raise ReadError(_("{file}, row {row}: not valid JSON ({error})").format(file=path.name, row=i, error=exc.msg)) from None
     return rows
 
 

@@ -11,6 +11,9 @@ from typing import Annotated, Literal, Optional, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from .i18n import N_, _, ngettext  # the rules' messages are read in the reader's language
+
+
 # Each vocabulary is written once, as a Literal type; its tuple (for menus, filters, ordering) derives from it.
 Region = Literal[
     "MENA",
@@ -74,13 +77,13 @@ class _Record(BaseModel):
 # Field rules shared by several records, each with a message a person can act on.
 def _slug(v: str) -> str:
     if not SLUG_RE.match(v):
-        raise ValueError("must be a slug: lowercase letters, digits and single hyphens, e.g. 'sousse-migrant-observatory'")
+        raise ValueError(_("must be a slug: lowercase letters, digits and single hyphens, e.g. 'sousse-migrant-observatory'"))
     return v
 
 
 def _year(v: Optional[int]) -> Optional[int]:
     if v is not None and not MIN_YEAR <= v <= MAX_YEAR:
-        raise ValueError(f"{v} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
+        raise ValueError(_("{year} is not a plausible year ({first}-{last})").format(year=v, first=MIN_YEAR, last=MAX_YEAR))
     return v
 
 
@@ -91,26 +94,26 @@ def _optional_match(pattern: re.Pattern, message: str):
         if v in (None, ""):
             return None
         if not pattern.match(v):
-            raise ValueError(message)
+            raise ValueError(_(message))
         return v
 
     return check
 
 
-_country_code = _optional_match(COUNTRY_CODE_RE, "must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'")
-_http_url = _optional_match(URL_RE, "must be a plain http:// or https:// address")
+_country_code = _optional_match(COUNTRY_CODE_RE, N_("must be an ISO 3166-1 alpha-2 code of two capital letters, e.g. 'TN'"))
+_http_url = _optional_match(URL_RE, N_("must be a plain http:// or https:// address"))
 
 
 def _language(v: str) -> str:
     if not LANG_CODE_RE.match(v):
-        raise ValueError("must be an ISO 639-1 language code such as 'en', 'fr' or 'ar'")
+        raise ValueError(_("must be an ISO 639-1 language code such as 'en', 'fr' or 'ar'"))
     return v
 
 
 def _within(lo: float, hi: float):
     def check(v: Optional[float]) -> Optional[float]:
         if v is not None and not lo <= v <= hi:
-            raise ValueError(f"{v} is outside {lo:g}..{hi:g}")
+            raise ValueError(_("{value} is outside {low}..{high}").format(value=v, low=f"{lo:g}", high=f"{hi:g}"))
         return v
 
     return check
@@ -118,9 +121,9 @@ def _within(lo: float, hi: float):
 
 def _theme_count(v: list[str]) -> list[str]:
     if not 1 <= len(v) <= MAX_THEMES:
-        raise ValueError(f"has {len(v)} themes; it needs 1 to {MAX_THEMES}")
+        raise ValueError(ngettext("has {n} theme; it needs 1 to {max}", "has {n} themes; it needs 1 to {max}", len(v)).format(n=len(v), max=MAX_THEMES))
     if len(set(v)) != len(v):
-        raise ValueError("lists the same theme twice")
+        raise ValueError(_("lists the same theme twice"))
     return v
 
 
@@ -209,16 +212,19 @@ class Practice(_Record):
     def _summary_len(cls, v: str) -> str:
         n = word_count(v)
         if n < SUMMARY_MIN_WORDS:
-            raise ValueError(f"is {n} words; it must be at least {SUMMARY_MIN_WORDS} words (what, for whom, how)")
+            # Translators: {n} is the summary's word count (the English keeps "words" for any count, 1 included)
+            raise ValueError(ngettext("is {n} words; it must be at least {min} words (what, for whom, how)",
+                                      "is {n} words; it must be at least {min} words (what, for whom, how)", n).format(n=n, min=SUMMARY_MIN_WORDS))
         if n > SUMMARY_MAX_WORDS:
-            raise ValueError(f"is {n} words; it must be at most {SUMMARY_MAX_WORDS} words")
+            raise ValueError(ngettext("is {n} word; it must be at most {max} words", "is {n} words; it must be at most {max} words", n).format(
+                n=n, max=SUMMARY_MAX_WORDS))
         return v
 
     @field_validator("source_title")
     @classmethod
     def _source(cls, v: str) -> str:
         if not v or not v.strip():
-            raise ValueError("is missing: every practice needs the title of its source")
+            raise ValueError(_("is missing: every practice needs the title of its source"))
         return v
 
 
@@ -248,14 +254,17 @@ class Funder(_Record):
     def _summary_len(cls, v: str) -> str:
         n = word_count(v)
         if not FUNDER_SUMMARY_MIN_WORDS <= n <= FUNDER_SUMMARY_MAX_WORDS:
-            raise ValueError(f"is {n} words; it must be {FUNDER_SUMMARY_MIN_WORDS}-{FUNDER_SUMMARY_MAX_WORDS} words (what it funds or provides, for whom, how)")
+            # Translators: {n} is the summary's word count (the English keeps "words" for any count, 1 included)
+            raise ValueError(ngettext("is {n} words; it must be {min}-{max} words (what it funds or provides, for whom, how)",
+                                      "is {n} words; it must be {min}-{max} words (what it funds or provides, for whom, how)", n).format(
+                n=n, min=FUNDER_SUMMARY_MIN_WORDS, max=FUNDER_SUMMARY_MAX_WORDS))
         return v
 
     @field_validator("source_url")
     @classmethod
     def _needs_source(cls, v: Optional[str]) -> Optional[str]:
         if not v:
-            raise ValueError("is missing: every funder record needs the public page it comes from")
+            raise ValueError(_("is missing: every funder record needs the public page it comes from"))
         return v
 
     def open_to(self, region: str, country_code: str | None) -> bool:
@@ -284,9 +293,9 @@ class ProgrammeIndicator(_Record):
     def _in_order(cls, v: list[Measurement]) -> list[Measurement]:
         days = [m.date for m in v]
         if days != sorted(days):
-            raise ValueError("measurements must be in date order")
+            raise ValueError(_("measurements must be in date order"))
         if any(d > date.today() for d in days):
-            raise ValueError("a measurement cannot be dated in the future")
+            raise ValueError(_("a measurement cannot be dated in the future"))
         return v
 
 
@@ -344,9 +353,9 @@ class Intake(_Record):
         if v in (None, ""):
             return None
         if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", v):
-            raise ValueError("must be a year (2023) or a date (2023-09-19)")
+            raise ValueError(_("must be a year (2023) or a date (2023-09-19)"))
         if not MIN_YEAR <= int(v[:4]) <= MAX_YEAR:
-            raise ValueError(f"{v} is not a plausible date")
+            raise ValueError(_("{date} is not a plausible date").format(date=v))
         return v
 
 

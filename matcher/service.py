@@ -156,11 +156,11 @@ def add_measurement(store: Store, programme_id: str, indicator: str, when, value
     """Append one measurement to a programme's indicator (kept in date order); all or nothing."""
     prog = next((p for p in store.programmes() if p.id == programme_id), None)
     if prog is None:
-        raise KeyError(f"no programme with id {programme_id!r}")
+        raise KeyError(_("no programme with id {id}").format(id=repr(programme_id)))
     record = prog.model_dump(mode="json")
     target = next((i for i in record["indicators"] if i["name"] == indicator), None)
     if target is None:
-        raise KeyError(f"{programme_id} has no indicator named {indicator!r}")
+        raise KeyError(_("{programme} has no indicator named {indicator}").format(programme=programme_id, indicator=repr(indicator)))
     target["measurements"] = sorted([*target["measurements"], {"date": str(when), "value": float(value), "note": note}], key=lambda m: m["date"])
     from datetime import date
 
@@ -201,17 +201,19 @@ def publish_programme(store: Store, programme_id: str, by: str) -> str:
     results reported when it has measurements, evaluated only with an evaluation attached. Returns the practice id."""
     prog = next((p for p in store.programmes() if p.id == programme_id), None)
     if prog is None:
-        raise KeyError(f"no programme with id {programme_id!r}")
+        raise KeyError(_("no programme with id {id}").format(id=repr(programme_id)))
     from .store import ImportRejected
     from .validate import Problem
 
     problems = []
     if not prog.public:
-        problems.append(Problem("results log", 1, "public", "make its results page public first: the city chooses to publish"))
+        problems.append(Problem("results log", 1, "public", _("make its results page public first: the city chooses to publish")))
     if not any(i.measurements for i in prog.indicators):
-        problems.append(Problem("results log", 1, "indicators", "record at least one measurement before publishing results"))
+        problems.append(Problem("results log", 1, "indicators", _("record at least one measurement before publishing results")))
     if len(prog.description.split()) < MIN_PUBLISH_WORDS:
-        problems.append(Problem("results log", 1, "description", f"describe the programme in at least {MIN_PUBLISH_WORDS} words (what, for whom, how) before publishing"))
+        problems.append(Problem("results log", 1, "description", ngettext(
+            "describe the programme in at least {n} word (what, for whom, how) before publishing",
+            "describe the programme in at least {n} words (what, for whom, how) before publishing", MIN_PUBLISH_WORDS).format(n=MIN_PUBLISH_WORDS)))
     if problems:
         raise ImportRejected(problems)
     catalog = store.load()

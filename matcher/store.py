@@ -35,6 +35,7 @@ from sqlalchemy.exc import (
 )
 
 from .catalog import DATA_DIR, Catalog, read_data_dir
+from .i18n import _, ngettext
 from .schema import KEY_FIELD, TABLES, Proposal
 from .taxonomy import Taxonomy
 from .validate import Problem, Row, validate_tables
@@ -82,7 +83,9 @@ class ImportRejected(ValueError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s); nothing was written. First: {problems[0]}")
+        # Translators: the English says "problem(s)" for any count
+        super().__init__(ngettext("{n} problem(s); nothing was written. First: {first}", "{n} problem(s); nothing was written. First: {first}",
+                                  len(problems)).format(n=len(problems), first=problems[0]))
 
 
 @dataclass
@@ -92,7 +95,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"{self.table}: {len(self.added)} added, {len(self.updated)} updated"
+        return _("{table}: {added} added, {updated} updated").format(table=self.table, added=len(self.added), updated=len(self.updated))
 
 
 def database_url(url: str | None = None) -> str:
@@ -112,7 +115,7 @@ def _make_engine(url: str) -> Engine:
             try:
                 Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the database folder: {exc.strerror}") from None
+                raise StoreError(_("cannot create the database folder: {error}").format(error=exc.strerror)) from None
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         kwargs: dict[str, Any] = {"future": True}
@@ -120,13 +123,14 @@ def _make_engine(url: str) -> Engine:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         engine = create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise StoreError(f"DATABASE_URL is not a usable database address ({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
+        raise StoreError(_("DATABASE_URL is not a usable database address ({kind}: {detail})").format(
+            kind=exc.__class__.__name__, detail=str(exc).splitlines()[0])) from None
     except ImportError as exc:
-        raise StoreError(f"the database driver is not installed: {exc.name}") from None
+        raise StoreError(_("the database driver is not installed: {name}").format(name=exc.name)) from None
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _):
+        def _sqlite_pragmas(dbapi_conn, _connection_record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
@@ -156,7 +160,8 @@ class Store:
         try:
             metadata.create_all(self.engine)
         except (OperationalError, SQLAlchemyError) as exc:
-            raise StoreError(f"cannot open the database at {self.safe_url}: {str(exc.orig if hasattr(exc, 'orig') else exc).splitlines()[0]}") from None
+            raise StoreError(_("cannot open the database at {url}: {error}").format(
+                url=self.safe_url, error=str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0])) from None
         if seed:
             self.seed_if_empty()
 
@@ -204,7 +209,10 @@ class Store:
         raw, files = read_data_dir(self.data_dir)
         models, problems = validate_tables(raw, self.taxonomy, files)
         if problems:
-            raise StoreError(f"the shipped data has {len(problems)} problem(s); run `python -m matcher validate`. First: {problems[0]}")
+            # Translators: the English says "problem(s)" for any count
+            raise StoreError(ngettext("the shipped data has {n} problem(s); run `python -m matcher validate`. First: {first}",
+                                      "the shipped data has {n} problem(s); run `python -m matcher validate`. First: {first}",
+                                      len(problems)).format(n=len(problems), first=problems[0]))
         with self._write_lock:
             if self.is_empty():
                 self._write(lambda current: {t: [m.model_dump(mode="json") for m in models[t]] for t in TABLES}, replace=True)
@@ -220,12 +228,12 @@ class Store:
     def plan_upsert(self, current: dict[str, list[dict[str, Any]]], table: str, rows: list[Row], file: str = "upload"):
         """The catalog as it would be after adding/updating `rows`; raises ImportRejected listing every problem."""
         if table not in TABLES:
-            raise ValueError(f"unknown table {table!r}; use one of {', '.join(TABLES)}")
+            raise ValueError(_("unknown table {table}; use one of {tables}").format(table=repr(table), tables=", ".join(TABLES)))
         key = KEY_FIELD[table]
         report = ImportReport(table)
         files = {t: t for t in TABLES}
         files[table] = file
-        incoming_keys = [r.get(key) for _, r in rows]
+        incoming_keys = [r.get(key) for _row, r in rows]
         incoming = set(incoming_keys)
         existing = {r[key] for r in current[table]}
         merged_rows: dict[str, list[Row]] = {}
@@ -243,7 +251,7 @@ class Store:
 
     def check_upsert(self, table: str, rows: list[Row], file: str = "upload") -> ImportReport:
         """Dry run: what an import would do, or ImportRejected with every problem. Writes nothing."""
-        report, _ = self.plan_upsert(self.export(), table, rows, file)
+        report, _new = self.plan_upsert(self.export(), table, rows, file)
         return report
 
     def upsert(self, table: str, rows: list[Row], file: str = "upload", before_commit: Callable[[], None] | None = None) -> ImportReport:
@@ -274,10 +282,15 @@ class Store:
         def merge(current):
             exists = any(r[key] == record.get(key) for r in current[table])
             if exists != must_exist:
-                thing = {"practices": "practice", "cities": "city", "challenges": "stated challenge"}[table]
-                msg = (f"a {thing} with {key} {record.get(key)!r} already exists: choose 'Edit' to change it, or give the new one another {key}"
-                       if exists else f"there is no {thing} with {key} {record.get(key)!r} to edit")
-                raise ImportRejected([Problem(file, 1, key, msg)])
+                if exists:
+                    msg = {"practices": _("a practice with {key} {value} already exists: choose 'Edit' to change it, or give the new one another {key}"),
+                           "cities": _("a city with {key} {value} already exists: choose 'Edit' to change it, or give the new one another {key}"),
+                           "challenges": _("a stated challenge with {key} {value} already exists: choose 'Edit' to change it, "
+                                           "or give the new one another {key}")}[table]
+                else:
+                    msg = {"practices": _("there is no practice with {key} {value} to edit"), "cities": _("there is no city with {key} {value} to edit"),
+                           "challenges": _("there is no stated challenge with {key} {value} to edit")}[table]
+                raise ImportRejected([Problem(file, 1, key, msg.format(key=key, value=repr(record.get(key))))])
             report, new = self.plan_upsert(current, table, [(1, record)], file)
             result.append(report)
             return new
@@ -291,9 +304,9 @@ class Store:
         def flip(current):
             rows = [r for r in current["practices"] if r["id"] == practice_id]
             if not rows:
-                raise KeyError(f"no practice with id {practice_id!r}")
+                raise KeyError(_("no practice with id {id}").format(id=repr(practice_id)))
             if bool(rows[0].get("archived")) == archived:
-                raise ValueError(f"{practice_id} is already {'archived' if archived else 'in the catalog'}")
+                raise ValueError((_("{id} is already archived") if archived else _("{id} is already in the catalog")).format(id=practice_id))
             new = dict(current)
             new["practices"] = [dict(r, archived=archived) if r["id"] == practice_id else r for r in current["practices"]]
             return new
@@ -313,11 +326,14 @@ class Store:
 
         def drop(current):
             if not any(r[key] == key_value for r in current[table]):
-                raise KeyError(f"no {table[:-1]} with {key} {key_value!r}")
+                # "citie" (the table name less its s) is the English as it was; translations say "city"
+                msg = {"practices": _("no practice with {key} {value}"), "cities": _("no citie with {key} {value}"),
+                       "challenges": _("no challenge with {key} {value}")}[table]
+                raise KeyError(msg.format(key=key, value=repr(key_value)))
             new = dict(current)
             new[table] = [r for r in current[table] if r[key] != key_value]
             rows = {t: [(0, r) for r in new[t]] for t in TABLES}
-            _, problems = validate_tables(rows, self.taxonomy, {t: t for t in TABLES})
+            _models, problems = validate_tables(rows, self.taxonomy, {t: t for t in TABLES})
             if problems:
                 raise ImportRejected(problems)
             return new
@@ -382,21 +398,21 @@ class Store:
         catalog = self.load()
         problems = []
         if prog.city not in catalog.city_by_name:
-            problems.append(Problem("results log", 1, "city", f"city {prog.city!r} is not in the cities table"))
+            problems.append(Problem("results log", 1, "city", _("city {city} is not in the cities table").format(city=repr(prog.city))))
         if prog.adapts_practice and prog.adapts_practice not in catalog.practice_by_id:
-            problems.append(Problem("results log", 1, "adapts_practice", f"no practice with id {prog.adapts_practice!r}"))
+            problems.append(Problem("results log", 1, "adapts_practice", _("no practice with id {id}").format(id=repr(prog.adapts_practice))))
         unknown = [t for t in prog.themes if t not in catalog.taxonomy.ids]
         if unknown:
-            problems.append(Problem("results log", 1, "themes", f"unknown theme id(s): {', '.join(unknown)}"))
+            problems.append(Problem("results log", 1, "themes", _("unknown theme id(s): {ids}").format(ids=", ".join(unknown))))
         if problems:
             raise ImportRejected(problems)
         data = json.dumps(prog.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         with self._write_lock, self.engine.connect().execution_options(sqlite_immediate=True) as c, c.begin():
             exists = c.execute(select(programmes_t.c.id).where(programmes_t.c.id == prog.id)).first() is not None
             if new and exists:
-                raise ImportRejected([Problem("results log", 1, "id", f"a programme with id {prog.id!r} already exists: choose it to add measurements")])
+                raise ImportRejected([Problem("results log", 1, "id", _("a programme with id {id} already exists: choose it to add measurements").format(id=repr(prog.id)))])
             if not new and not exists:
-                raise ImportRejected([Problem("results log", 1, "id", f"there is no programme with id {prog.id!r}")])
+                raise ImportRejected([Problem("results log", 1, "id", _("there is no programme with id {id}").format(id=repr(prog.id)))])
             if exists:
                 c.execute(programmes_t.update().where(programmes_t.c.id == prog.id).values(data=data, city=prog.city))
             else:
@@ -409,9 +425,9 @@ class Store:
         known = {c.city for c in self.load().cities}
         for name in (proposal.city_a, proposal.city_b):
             if name not in known:
-                raise ValueError(f"unknown city {name!r}")
+                raise ValueError(_("unknown city {city}").format(city=repr(name)))
         if proposal.city_a == proposal.city_b:
-            raise ValueError("a city cannot be twinned with itself")
+            raise ValueError(_("a city cannot be twinned with itself"))
         with self._write_lock, self.engine.begin() as conn:
             conn.execute(
                 proposals_t.insert().values(

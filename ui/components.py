@@ -233,10 +233,13 @@ def _set_cookie(value: str, max_age: int) -> None:
     writer, so a tiny same-origin script does it; the value is a signed token, never the password."""
     import streamlit.components.v1 as components
 
-    components.html(
-        "<script>window.parent.document.cookie = " + json.dumps(f"{SESSION_COOKIE}={value}; Max-Age={max_age}; Path=/; SameSite=Strict") + ";</script>",
-        height=0,
-    )
+    # In the sidebar: an element that appears on one run only must not shift the page's own elements, or
+    # Streamlit redraws them (the Catalog page's tabs would jump back to the first one).
+    with st.sidebar:
+        components.html(
+            "<script>window.parent.document.cookie = " + json.dumps(f"{SESSION_COOKIE}={value}; Max-Age={max_age}; Path=/; SameSite=Strict") + ";</script>",
+            height=0,
+        )
 
 
 def _cookie_session_ok() -> bool:

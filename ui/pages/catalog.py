@@ -88,7 +88,7 @@ def _browse(catalog) -> None:
         df = pd.DataFrame([p.model_dump(mode="json") for p in catalog.practices])
         c1, c2, c3 = st.columns(3)
         reg = c1.multiselect(_("Region"), REGIONS, format_func=i18n.region, key="b_reg", placeholder=_("Choose options"))
-        th = c2.selectbox(_("Theme"), [""] + catalog.taxonomy.ids, key="b_th")
+        th = c2.selectbox(_("Theme"), [""] + catalog.taxonomy.ids, key="b_th", format_func=lambda t: theme_label(catalog, t) if t else _("(all)"))
         q = c3.text_input(_("Search title"), key="b_q")
         if reg:
             df = df[df.region.isin(reg)]

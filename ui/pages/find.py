@@ -274,13 +274,13 @@ def _map_of_results(catalog, resp) -> None:
         c = catalog.city_by_name.get(r.city)
         if c is not None and c.located:
             pts.append({"lat": c.lat, "lon": c.lon, "city": c.city})
-    if pts:
-        st.subheader(_("Where these practices come from"))
+    # Drawn when asked for: the map is the heaviest element of the page to build and send to each visitor.
+    if pts and st.toggle(_("Where these practices come from"), key="show_map"):
         st.map(pd.DataFrame(pts), latitude="lat", longitude="lon", size=40000)
 
 
 def _partners_for(statement, city: str) -> list:
-    _, _, tw = twinning()
+    _catalog, _matcher, tw = twinning()
     try:
         return tw.partners(city=city or None, statement=statement, k=3, mode="mentor")
     except TwinningError:
