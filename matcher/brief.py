@@ -150,21 +150,28 @@ def brief_pdf(text: str, resp, partners: Sequence = (), today: date | None = Non
     raise AssertionError("unreachable")
 
 
-def _render_pdf(b: Brief):
+def pdf_document(title: str, margin: float = 12):
+    """An A4 PDF with Noto Sans and Noto Sans Arabic embedded and HarfBuzz shaping on, in the reader's language:
+    the one way the take-aways (brief, exchange plan) write PDF."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
-    pdf.set_margins(12, 12, 12)
-    pdf.set_auto_page_break(True, margin=12)
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, margin=margin)
     pdf.add_font("NotoSans", "", FONT_DIR / "NotoSans-Regular.ttf")
     pdf.add_font("NotoSans", "B", FONT_DIR / "NotoSans-Bold.ttf")
     pdf.add_font("NotoSansArabic", "", FONT_DIR / "NotoSansArabic-Regular.ttf")
     pdf.add_font("NotoSansArabic", "B", FONT_DIR / "NotoSansArabic-Bold.ttf")
     pdf.set_fallback_fonts(["NotoSansArabic"])  # Arabic letters in any line, with Latin names and numbers beside them
     pdf.set_text_shaping(use_shaping_engine=True)  # HarfBuzz joins Arabic letters; the bidi algorithm orders each line
-    pdf.set_title(_("City Practice Matcher brief"))
-    pdf.set_lang(b.lang)
+    pdf.set_title(title)
+    pdf.set_lang(i18n.language())
     pdf.add_page()
+    return pdf
+
+
+def _render_pdf(b: Brief):
+    pdf = pdf_document(_("City Practice Matcher brief"))
     align = "R" if b.rtl else "L"
 
     def para(s: str, size: float = 9.0, style: str = "", gap: float = 1.0, colour: int = 0) -> None:
@@ -197,4 +204,4 @@ def _render_pdf(b: Brief):
     return pdf
 
 
-__all__ = ["BRIEF_PARTNERS", "BRIEF_RESULTS", "Brief", "brief_content", "brief_html", "brief_pdf", "shortlist_rows", "shorten"]
+__all__ = ["BRIEF_PARTNERS", "BRIEF_RESULTS", "Brief", "brief_content", "brief_html", "brief_pdf", "pdf_document", "shortlist_rows", "shorten"]

@@ -1,4 +1,4 @@
-"""`python -m matcher ...`: validate, import, export, stats, recommend, themes, partners, pairs, gaps, evaluate.
+"""`python -m matcher ...`: validate, import, export, stats, recommend, themes, partners, pairs, plan, gaps, funders, evaluate.
 
 Errors are one clear line on stderr: exit 1 for bad data, 2 for bad usage.
 """
@@ -436,6 +436,34 @@ def cmd_pairs(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    """The six-part exchange plan (framing questions, practices, transferability check, participants, visit, roadmap)."""
+    from .exchange import EXPORTS, PlanError, build_plan
+
+    if args.output == "-" and args.format != "md":
+        raise CliError(_("a {format} file cannot go to standard output: give --output FILE").format(format=args.format), EXIT_USAGE)
+    try:
+        plan = build_plan(_snapshot(args), args.city, args.partner, args.practice)
+    except PlanError as exc:
+        raise CliError(str(exc))
+    data = EXPORTS[args.format](plan)
+    if args.output == "-":
+        sys.stdout.write(data)
+        return 0
+    path = Path(args.output)
+    if path.exists() and path.is_dir():
+        raise CliError(_("{path} is a folder: give a file name").format(path=path), EXIT_USAGE)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+        tmp.replace(path)  # all or nothing: a reader never sees half a plan
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(_("could not write {path}: {reason}").format(path=path, reason=exc.strerror or exc))
+    print(_("wrote the exchange plan to {path}").format(path=path))
+    return 0
+
+
 def cmd_gaps(args) -> int:
     from .twinning import gap_report
 
@@ -626,6 +654,15 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--json", action="store_true")
         _lang_option(s)
         s.set_defaults(func=func)
+
+    s = sub.add_parser("plan", help="an exchange plan for a city learning from a partner (Markdown, Word or PDF)")
+    s.add_argument("--city", required=True, help="the city that learns (its stated challenges frame the plan)")
+    s.add_argument("--partner", required=True, help="the city it learns from")
+    s.add_argument("--practice", action="append", default=[], help="a practice id at the heart of the exchange (repeatable)")
+    s.add_argument("--format", choices=["md", "docx", "pdf"], default="md")
+    s.add_argument("--output", default="-", help="file to write; '-' (Markdown only) for standard output")
+    _lang_option(s)
+    s.set_defaults(func=cmd_plan)
 
     s = sub.add_parser("gaps", help="needs that few practices cover, or cover with weak evidence")
     s.add_argument("--json", action="store_true")
