@@ -1,4 +1,4 @@
-"""`python -m matcher ...`: validate, import, export, stats, recommend, themes, partners, pairs, plan, gaps, funders, evaluate.
+"""`python -m matcher ...`: validate, import, export, stats, recommend, themes, partners, pairs, plan, followups, gaps, funders, evaluate.
 
 Errors are one clear line on stderr: exit 1 for bad data, 2 for bad usage.
 """
@@ -464,6 +464,31 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def cmd_followups(args) -> int:
+    """Check-ins due (6 and 12 months after the plan or the visit), with the funnel and adoption rate."""
+    from datetime import date
+
+    from .journey import adoption_rate, follow_ups, funnel, median_days, step_label
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        raise CliError(_("--today must be a date like 2026-12-06"), EXIT_USAGE)
+    steps = _store(args).journey_steps()
+    rows = follow_ups(steps, today, due_only=args.due)
+    if args.json:
+        _print_json({"today": today.isoformat(), "follow_ups": [r.as_dict() for r in rows], "funnel": funnel(steps),
+                     "median_days_to_stage": median_days(steps), "adoption_rate": adoption_rate(steps)})
+        return 0
+    if not rows:
+        print(_("no check-in due") if args.due else _("no open journey with a plan or a visit yet"))
+    for r in rows:
+        flag = _("overdue") if r.overdue else _("due")
+        print(f"{r.due.isoformat()}  {flag:<8} {r.city_a} – {r.city_b}: " + _("{check_in} (now: {stage})").format(
+            check_in=step_label(r.check_in), stage=step_label(r.stage)))
+    return 0
+
+
 def cmd_gaps(args) -> int:
     from .twinning import gap_report
 
@@ -663,6 +688,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", default="-", help="file to write; '-' (Markdown only) for standard output")
     _lang_option(s)
     s.set_defaults(func=cmd_plan)
+
+    s = sub.add_parser("followups", help="learning journeys: the next check-in of each twinning pair, and the hub's figures")
+    s.add_argument("--due", action="store_true", help="only the check-ins due by today (overdue ones flagged)")
+    s.add_argument("--today", help="the day to count from (YYYY-MM-DD; default today)")
+    s.add_argument("--json", action="store_true")
+    _lang_option(s)
+    s.set_defaults(func=cmd_followups)
 
     s = sub.add_parser("gaps", help="needs that few practices cover, or cover with weak evidence")
     s.add_argument("--json", action="store_true")

@@ -370,6 +370,27 @@ class Proposal(_Record):
     date: date
 
 
+# The learning journey of a twinning pair (matcher/journey.py holds its rules), in order.
+JourneyStage = Literal["proposed", "introduced", "first-contact", "visit-planned", "visit-done", "plan-agreed",
+                       "checkin-6", "checkin-12", "closed"]
+JOURNEY_STAGES: tuple[str, ...] = get_args(JourneyStage)
+Outcome = Literal["adopted", "adapted", "not-adopted"]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+
+
+class JourneyStep(_Record):
+    """One step of a pair's learning journey: when, who recorded it, a note; an outcome when it closes."""
+
+    city_a: str = Field(min_length=1)
+    city_b: str = Field(min_length=1)
+    stage: JourneyStage
+    date: date
+    by: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=2000)
+    outcome: Optional[Outcome] = None
+    reasons: str = Field(default="", max_length=2000)
+
+
 TABLES: dict[str, type[_Record]] = {"practices": Practice, "cities": City, "challenges": Intake}
 KEY_FIELD: dict[str, str] = {"practices": "id", "cities": "city", "challenges": "id"}
 

@@ -36,7 +36,7 @@ from sqlalchemy.exc import (
 
 from .catalog import DATA_DIR, Catalog, read_data_dir
 from .i18n import _, ngettext
-from .schema import KEY_FIELD, TABLES, Proposal
+from .schema import KEY_FIELD, TABLES, JourneyStep, Proposal
 from .taxonomy import Taxonomy
 from .validate import Problem, Row, validate_tables
 
@@ -70,6 +70,14 @@ events_t = Table(
 )
 programmes_t = Table("programmes", metadata, Column("id", String(200), primary_key=True), Column("city", String(200), index=True),
                      Column("data", Text, nullable=False))
+journey_t = Table(
+    "journey_steps",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column("pair", String(420), nullable=False, index=True),  # the two cities, sorted, joined by " | "
+    Column("data", Text, nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
 meta_t = Table("meta", metadata, Column("key", String(50), primary_key=True), Column("value", String(200), nullable=False))
 TABLE_OBJ = {"practices": practices_t, "cities": cities_t, "challenges": challenges_t}
 
@@ -419,6 +427,30 @@ class Store:
                 c.execute(programmes_t.insert().values(id=prog.id, city=prog.city, data=data))
             c.execute(events_t.insert().values(table_name="programmes", key=prog.id, action="added" if new else "edited", by=by or "unknown",
                                                at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
+
+    # ---- learning journeys -----------------------------------------------------------------
+    def journey_steps(self) -> list[JourneyStep]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(journey_t.c.data).order_by(journey_t.c.step_id)).all()
+        return [JourneyStep.model_validate_json(r.data) for r in rows]
+
+    def record_step(self, step: JourneyStep) -> None:
+        """Record one step of a pair's journey, checked against the pair's steps so far in the same write
+        transaction (two hub users cannot both move a pair past the same stage). Raises ValueError."""
+        from .journey import pair_key, step_problems
+
+        known = {c.city for c in self.load().cities}
+        unknown = [c for c in (step.city_a, step.city_b) if c not in known]
+        if unknown:
+            raise ValueError(_("unknown city {city}").format(city=repr(unknown[0])))
+        key = " | ".join(pair_key(step.city_a, step.city_b))
+        with self._write_lock, self.engine.connect().execution_options(sqlite_immediate=True) as c, c.begin():
+            rows = c.execute(select(journey_t.c.data).where(journey_t.c.pair == key).order_by(journey_t.c.step_id)).all()
+            problems = step_problems([JourneyStep.model_validate_json(r.data) for r in rows], step)
+            if problems:
+                raise ValueError("; ".join(problems))
+            c.execute(journey_t.insert().values(pair=key, data=step.model_dump_json(),
+                                                recorded_at=datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
     # ---- twinning proposals --------------------------------------------------------------
     def record_proposal(self, proposal: Proposal) -> None:
