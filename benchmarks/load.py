@@ -146,7 +146,7 @@ def fetch_shell(url: str) -> tuple[str, int]:
     return cookie, size
 
 
-async def one_session(url: str, lang: str, statement: str | None) -> float:
+async def one_session(url: str, lang: str, statement: str | None, reruns: int = 0, barriers=None) -> float:
     """Seconds from the first request to the first result card on screen (its delta received); with no
     statement, to the end of the first page run (a visitor who only opens the app)."""
     import websockets
@@ -178,7 +178,18 @@ async def one_session(url: str, lang: str, statement: str | None) -> float:
                     return time.perf_counter() - t0
                 if first is None:
                     raise RuntimeError("the search finished without a result card")
-                return first
+                break
+        if barriers:  # every session has its results; the coordinator reads the CPU, then all rerun at once
+            await barriers[0].wait()
+            await barriers[1].wait()
+        for _n in range(reruns):  # what a widget click or a download does: the page again, same search
+            await ws.send(msg.SerializeToString())
+            while True:
+                fwd = ForwardMsg()
+                fwd.ParseFromString(await asyncio.wait_for(ws.recv(), SESSION_TIMEOUT))
+                if fwd.WhichOneof("type") == "script_finished":
+                    break
+        return first
 
 
 class Writer(threading.Thread):
@@ -201,19 +212,40 @@ class Writer(threading.Thread):
             self.error = exc
 
 
-async def run_load(url: str, k: int, search: bool = True) -> tuple[list[float], list[str]]:
+async def run_load(url: str, k: int, search: bool = True, reruns: int = 0, pids: list[int] | None = None):
+    """(times to first result, errors, server CPU seconds of the rerun phase)."""
+    barriers = (asyncio.Barrier(k + 1), asyncio.Barrier(k + 1)) if reruns else None
+    rerun_cpu: list[float] = []
+
     async def guarded(i: int):
         lang, text = STATEMENTS[i % len(STATEMENTS)]
         try:
-            return await asyncio.wait_for(one_session(url, lang, f"{text} ({i})" if search else None), SESSION_TIMEOUT)
+            return await asyncio.wait_for(one_session(url, lang, f"{text} ({i})" if search else None, reruns, barriers),
+                                          SESSION_TIMEOUT * (1 + reruns))
         except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
+            if barriers:
+                for b in barriers:
+                    b.abort() if not b.broken else None
             return f"{type(exc).__name__}: {exc}"
 
-    results = await asyncio.gather(*(guarded(i) for i in range(k)))
-    return [r for r in results if isinstance(r, float)], [r for r in results if isinstance(r, str)]
+    async def coordinator():
+        if not barriers:
+            return
+        try:
+            await barriers[0].wait()
+            start = cpu_seconds(pids or [])
+            await barriers[1].wait()
+            rerun_cpu.append(start)
+        except asyncio.BrokenBarrierError:
+            pass
+
+    results = await asyncio.gather(coordinator(), *(guarded(i) for i in range(k)))
+    rerun = (cpu_seconds(pids or []) - rerun_cpu[0]) if rerun_cpu else None
+    results = results[1:]
+    return [r for r in results if isinstance(r, float)], [r for r in results if isinstance(r, str)], rerun
 
 
-def measure(setup: str, k: int, writes: int, workdir: Path, search: bool = True) -> dict:
+def measure(setup: str, k: int, writes: int, workdir: Path, search: bool = True, reruns: int = 0) -> dict:
     env = dict(os.environ, CPM_DB_PATH=str(workdir / f"{setup}.sqlite"), CPM_MODEL_DIR=str(workdir / "models"),
                STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     env.pop("DATABASE_URL", None)
@@ -231,7 +263,7 @@ def measure(setup: str, k: int, writes: int, workdir: Path, search: bool = True)
         writer = Writer(env, writes)
         writer.start()
         t0 = time.perf_counter()
-        times, errors = asyncio.run(run_load(url, k, search))
+        times, errors, rerun_cpu = asyncio.run(run_load(url, k, search, reruns, pids))
         wall = time.perf_counter() - t0
         writer.join(60)
         server = cpu_seconds(pids) - server0
@@ -252,6 +284,7 @@ def measure(setup: str, k: int, writes: int, workdir: Path, search: bool = True)
         "p95_s": times[min(len(times) - 1, int(0.95 * len(times)))] if times else None,
         "wall_s": wall, "server_cpu_per_visitor_s": server / k, "client_cpu_per_visitor_s": client / k,
         "writes": writes, "lost_writes": lost,
+        "server_cpu_per_rerun_s": (rerun_cpu / (k * reruns)) if rerun_cpu is not None and reruns else None,
     }
 
 
@@ -261,6 +294,7 @@ def main() -> None:
     ap.add_argument("--setups", default="plain,proxy3", help="comma-separated: plain, proxyN (deploy/run.sh N)")
     ap.add_argument("--writes", type=int, default=10, help="catalog edits by a hub user during the load")
     ap.add_argument("--open-only", action="store_true", help="visitors only open the app (no search): the cost of a new visitor")
+    ap.add_argument("--reruns", type=int, default=0, help="after its search, each session runs the page N more times (a widget click)")
     args = ap.parse_args()
     k = max(1, min(args.sessions, MAX_SESSIONS))
     if "proxy" in args.setups and not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
@@ -268,7 +302,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for setup in [s.strip() for s in args.setups.split(",") if s.strip()]:
-            row = measure(setup, k, args.writes, Path(tmp), search=not args.open_only)
+            row = measure(setup, k, args.writes, Path(tmp), search=not args.open_only, reruns=max(0, min(args.reruns, 20)))
             rows.append(row)
             print(row, flush=True)
     print("\n| setup | sessions | median to first result | p95 | errors | server CPU / visitor | client CPU / visitor | writes lost |")

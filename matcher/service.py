@@ -7,6 +7,7 @@ changed in place, so a reader sees either the complete old catalog or the comple
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -37,13 +38,40 @@ class Snapshot:
         return FunderMatcher(matcher=self.matcher).fit(funders)
 
 
+SEARCH_CACHE_SIZE = 256  # searches kept per process: a workshop's shared links and repeated statements
+
+
 class CatalogService:
-    def __init__(self, store: Store, *, warm: bool = True):
+    def __init__(self, store: Store, *, warm: bool = True, search_cache: int = SEARCH_CACHE_SIZE):
         """`warm`: build each new model's language indexes at once (the app); a one-shot command leaves them lazy."""
         self.store = store
         self.warm = warm
+        self.search_cache = search_cache
+        self._searches: OrderedDict = OrderedDict()
+        self._search_lock = threading.Lock()
         self._current: Snapshot | None = None
         self._lock = threading.Lock()
+
+    def search(self, text: str, filters=None, asking_city=None, k: int = 10):
+        """(statement, response) for a statement under these filters, in the reader's language: computed once per
+        (catalog version, statement, filters, city, k, language) and kept in a bounded cache, so the same search
+        from another visitor or after a language switch back costs nothing. The response is shared: read it only."""
+        from .i18n import language
+
+        snap = self.snapshot()
+        key = (snap.catalog.version, text, filters, getattr(asking_city, "city", asking_city), k, language())
+        with self._search_lock:
+            hit = self._searches.get(key)
+            if hit is not None:
+                self._searches.move_to_end(key)
+                return hit
+        statement = snap.matcher.analyse(text)  # analysed once: the results and the partners both use it
+        result = (statement, snap.matcher.recommend(statement, k=k, filters=filters, asking_city=asking_city))
+        with self._search_lock:
+            self._searches[key] = result
+            while len(self._searches) > self.search_cache:
+                self._searches.popitem(last=False)
+        return result
 
     def catalog(self) -> Catalog:
         """The current catalog without fitting a model: pages draw their forms from it at once."""

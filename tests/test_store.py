@@ -157,3 +157,22 @@ def test_import_preview_lists_every_problem_of_every_row_in_one_pass(store, ship
     assert any(p.row == 3 and p.field == "city" for p in preview.problems)  # the cross-table check too
     assert preview.added == ["zz-bad"] and preview.changed == [{"key": good["id"], "fields": ["title"]}]
     assert store.load().practice_by_id[good["id"]].title == good["title"]  # nothing written
+
+
+def test_the_service_keeps_searches_per_language_and_catalog_version(tmp_path):
+    from matcher import i18n
+    from matcher.service import CatalogService
+
+    store = Store(f"sqlite:///{tmp_path / 'svc.sqlite'}")
+    service = CatalogService(store, warm=False, search_cache=2)
+    first = service.search("Young people have no jobs")
+    assert service.search("Young people have no jobs") is first  # the same search again: kept, not recomputed
+    with i18n.using("fr"):
+        french = service.search("Young people have no jobs")
+    assert french is not first and french[1].reader_language == "fr"
+    service.search("Hate speech online")  # a third search pushes the oldest out (size 2)
+    assert service.search("Young people have no jobs") is not first
+    practice = store.load().practices[0]
+    store.set_archived(practice.id, True, by="test")  # a new catalog version: never served from the old one
+    after = service.search("Hate speech online")
+    assert practice.id not in [r.practice_id for r in after[1].results]

@@ -16,6 +16,7 @@ from matcher.twinning import TwinningError
 
 from ..components import (
     evidence_badge,
+    get_service,
     funders,
     isolated_list,
     load_catalog,
@@ -97,13 +98,12 @@ def find_practices() -> None:
 
 def _search(text: str, form: dict, share: dict) -> dict | None:
     """Run one search and keep it in session state (with the language it is written in); None on bad input."""
-    catalog, matcher = model()
+    catalog, _matcher = model()
     asking = catalog.city_by_name.get(form["city"]) if form["city"] else None
     filters = Filters(regions=tuple(form["regions"]), themes=tuple(form["themes"]), min_evidence=form["evidence"] or None,
                       exclude_city=asking.city if asking else None)
     try:
-        statement = matcher.analyse(text)  # analysed once: the results and the partners below both use it
-        resp = matcher.recommend(statement, k=10, filters=filters, asking_city=asking)
+        statement, resp = get_service().search(text, filters, asking, k=10)
     except (EmptyStatement, NothingToMatch) as exc:
         st.session_state.pop(LAST_SEARCH, None)
         st.error(str(exc))
@@ -268,7 +268,9 @@ def share_link(share: dict) -> str:
     return (base + query) if base.startswith(("http://", "https://")) else query
 
 
+@st.fragment
 def _map_of_results(catalog, resp) -> None:
+    """A fragment: turning the map on or off reruns this part only, not the cards above it."""
     pts = []
     for r in resp.results:
         c = catalog.city_by_name.get(r.city)
