@@ -13,12 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-import yaml
 
-# libyaml's safe loader when PyYAML was built with it (8x faster on the taxonomy), else the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-from .lexicon import Lexicon
+from .lexicon import Lexicon, load_yaml
 from .text import analyse, analyse_phrase, detect_language, french_verb_variants, is_arabic
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
@@ -89,7 +85,7 @@ class Taxonomy:
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_TAXONOMY) -> "Taxonomy":
-        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        raw = load_yaml(path)
         themes = []
         for t in raw["themes"]:
             themes.append(

@@ -152,3 +152,31 @@ def test_french_third_person_plural_meets_the_infinitive():
     assert tax.detect("Beaucoup terminent les études.", "fr") == []
     lex = Lexicon({"fr": {"signaler": ["report"]}, "ar": {}})
     assert lex.translate(analyse("Les enseignants signalent des élèves.", "fr", phrases=True), "fr") == analyse("report", "en")
+
+
+def test_yaml_is_parsed_once_per_content_and_read_back_equal(tmp_path, monkeypatch):
+    import yaml
+
+    from matcher.catalog import DATA_DIR
+    from matcher.lexicon import SAFE_LOADER, load_yaml
+
+    monkeypatch.setenv("CPM_CACHE_DIR", str(tmp_path / "cache"))
+    path = DATA_DIR / "taxonomy.yaml"
+    reference = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    assert load_yaml(path) == reference
+    (cached,) = (tmp_path / "cache").iterdir()
+    assert load_yaml(path) == reference  # read back from the JSON copy
+    edited = tmp_path / "taxonomy.yaml"
+    edited.write_text(path.read_text(encoding="utf-8").replace("Migrant and refugee integration", "Migrant integration", 1), encoding="utf-8")
+    assert load_yaml(edited) != reference  # another content, another copy: never a stale one
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_yaml_cache_that_cannot_be_written_costs_time_only(tmp_path, monkeypatch):
+    from matcher.catalog import DATA_DIR
+    from matcher.lexicon import load_yaml
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CPM_CACHE_DIR", str(blocker / "cache"))
+    assert load_yaml(DATA_DIR / "lexicon.yaml")
